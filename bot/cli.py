@@ -1,0 +1,281 @@
+"""The `wgbot` command line: serve, worker, migrate, console, start, catalog."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError
+
+log = logging.getLogger("wgbot")
+
+# Feature modules add subcommands here (e.g. `wgbot catalog`), without touching main().
+EXTRA_COMMANDS: list[Callable[[Any], None]] = []
+
+
+def _setup_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level, logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+
+
+def _schema_is_current(settings: Settings) -> bool:
+    from alembic.script import ScriptDirectory
+
+    from bot.migrate import alembic_config, current_heads
+
+    heads = set(ScriptDirectory.from_config(alembic_config(settings.database_url)).get_heads())
+    return current_heads(settings.database_url) == heads
+
+
+def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.migrate import upgrade
+
+    upgrade(settings.database_url)
+    print(f"wgbot: database is up to date ({_redact(settings.database_url)})")
+    return 0
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
+    if args.port is not None:
+        settings = replace(settings, port=args.port)
+    if args.host is not None:
+        settings = replace(settings, host=args.host)
+    if not settings.has_slack_credentials and not args.socket_mode:
+        raise ConfigError(
+            "SLACK_BOT_TOKEN",
+            "serve needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (or use `wgbot console`)",
+        )
+    if args.socket_mode and not settings.slack_app_token:
+        raise ConfigError("SLACK_APP_TOKEN", "Socket Mode needs an app-level token (xapp-…)")
+    if args.socket_mode and not settings.slack_bot_token:
+        raise ConfigError("SLACK_BOT_TOKEN", "Socket Mode needs the bot token (xoxb-…)")
+    if args.workers > 1:
+        from bot.multiproc import serve_workers
+
+        return serve_workers(
+            settings, workers=args.workers, threads=args.threads, roles=_roles(args)
+        )
+    if not _schema_is_current(settings):
+        print(
+            "wgbot: the database schema is not current; run `wgbot migrate` first", file=sys.stderr
+        )
+        return 2
+
+    from bot.app import build_bot
+
+    bot = build_bot(settings)
+    bot.start_background(delivery=not args.no_delivery, scheduler=not args.no_scheduler)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        stop.set()
+
+    if args.socket_mode:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        handler = SocketModeHandler(bot.bolt, settings.slack_app_token)
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        handler.connect()  # type: ignore[no-untyped-call]
+        print("wgbot: connected to Slack over Socket Mode", file=sys.stderr)
+        stop.wait()
+        handler.close()  # type: ignore[no-untyped-call]
+        bot.stop()
+        return 0
+
+    from bot.web import WsgiApp, make_server
+
+    server = make_server(
+        WsgiApp(bot.rt, bot.bolt), settings.host, settings.port, threads=args.threads
+    )
+
+    def shutdown(signum: int, _frame: Any) -> None:
+        threading.Thread(target=server.close, daemon=True).start()
+
+    signal.signal(signal.SIGTERM, shutdown)
+    signal.signal(signal.SIGINT, shutdown)
+    print(
+        f"wgbot: serving Slack at http://{settings.host}:{server.effective_port}/slack/events "
+        f"(health: /healthz, public URL {settings.public_url})",
+        file=sys.stderr,
+        flush=True,
+    )
+    try:
+        server.run()
+    except (OSError, ValueError):
+        pass  # closed by the signal handler
+    finally:
+        bot.stop()
+    return 0
+
+
+def _roles(args: argparse.Namespace) -> dict[str, bool]:
+    return {"delivery": not args.no_delivery, "scheduler": not args.no_scheduler}
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """Scheduler and outbox delivery without HTTP: the background role on its own."""
+    if not _schema_is_current(settings):
+        print(
+            "wgbot: the database schema is not current; run `wgbot migrate` first", file=sys.stderr
+        )
+        return 2
+    from bot.app import build_bot
+
+    bot = build_bot(settings)
+    bot.start_background(delivery=not args.no_delivery, scheduler=not args.no_scheduler)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    print("wgbot: worker running (outbox delivery and scheduled jobs)", file=sys.stderr, flush=True)
+    stop.wait()
+    bot.stop()
+    return 0
+
+
+def _default_tz() -> str:
+    tz = os.environ.get("TZ", "").strip()
+    if tz:
+        return tz
+    try:
+        link = Path("/etc/localtime").resolve()
+        if "zoneinfo/" in str(link):
+            return str(link).split("zoneinfo/", 1)[1]
+    except OSError:
+        pass
+    return "UTC"
+
+
+def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    from bot.console import Console, interactive_lines
+    from bot.migrate import upgrade
+
+    tz = args.tz or _default_tz()
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            "--tz", f"unknown time zone {tz!r}; use an IANA name like Europe/Paris"
+        ) from None
+    upgrade(settings.database_url)
+    console = Console(settings, user=args.user, channel=args.channel, tz=tz)
+    if sys.stdin.isatty():
+        console.run(
+            interactive_lines(f"{args.user}@#{args.channel.lstrip('#')}> "), interactive=True
+        )
+    else:
+        console.run(sys.stdin, interactive=False)
+    return 0
+
+
+def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
+    """What `make run` calls: serve with Slack credentials, else the local console."""
+    if settings.slack_app_token and settings.slack_bot_token:
+        print(
+            "wgbot: SLACK_APP_TOKEN and SLACK_BOT_TOKEN are set, so starting Socket Mode",
+            flush=True,
+        )
+        args.socket_mode, args.port, args.host, args.workers = True, None, None, 1
+        args.no_delivery = args.no_scheduler = False
+        args.threads = 8
+        return cmd_serve(args, settings)
+    if settings.has_slack_credentials:
+        print(
+            f"wgbot: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set, so serving HTTP on port {settings.port}",
+            flush=True,
+        )
+        args.socket_mode, args.port, args.host, args.workers = False, None, None, 1
+        args.no_delivery = args.no_scheduler = False
+        args.threads = 8
+        return cmd_serve(args, settings)
+    print(
+        "wgbot: no Slack credentials (SLACK_BOT_TOKEN/SLACK_SIGNING_SECRET unset), so starting the local console",
+        flush=True,
+    )
+    args.user, args.channel, args.tz = os.environ.get("USER") or "you", "general", None
+    return cmd_console(args, settings)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="wgbot", description="A Slack bot for community working groups."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="serve Slack over HTTP (or --socket-mode)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: $PORT or 3000)")
+    serve.add_argument("--host", help="address to bind (default: 0.0.0.0)")
+    serve.add_argument(
+        "--socket-mode", action="store_true", help="connect over Socket Mode instead of HTTP"
+    )
+    serve.add_argument(
+        "--workers", type=int, default=1, help="HTTP worker processes sharing the port"
+    )
+    serve.add_argument("--threads", type=int, default=8, help="request threads per process")
+    serve.add_argument("--no-scheduler", action="store_true", help="do not run scheduled jobs here")
+    serve.add_argument("--no-delivery", action="store_true", help="do not deliver the outbox here")
+    serve.set_defaults(func=cmd_serve)
+
+    worker = sub.add_parser("worker", help="run scheduled jobs and outbox delivery only")
+    worker.add_argument("--no-scheduler", action="store_true")
+    worker.add_argument("--no-delivery", action="store_true")
+    worker.set_defaults(func=cmd_worker)
+
+    migrate = sub.add_parser("migrate", help="apply database migrations")
+    migrate.set_defaults(func=cmd_migrate)
+
+    console = sub.add_parser("console", help="a local REPL with no Slack")
+    console.add_argument("--user", default=os.environ.get("USER") or "you", help="your user name")
+    console.add_argument("--channel", default="general", help="the channel you type in")
+    console.add_argument("--tz", help="your IANA time zone (default: this machine's)")
+    console.set_defaults(func=cmd_console)
+
+    start = sub.add_parser("start", help="serve when Slack credentials are set, else the console")
+    start.set_defaults(func=cmd_start)
+
+    for add in EXTRA_COMMANDS:
+        add(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from bot.app import load_features
+
+    load_features()
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        _setup_logging(settings.log_level)
+        return int(args.func(args, settings))
+    except ConfigError as exc:
+        print(f"wgbot: configuration error: {exc.variable}: {exc.problem}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

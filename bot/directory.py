@@ -1,0 +1,140 @@
+"""Who is who: users' names, time zones and admin flags, cached in the database.
+
+The lookups themselves (users.info, conversations.members) are injected, so
+services never talk to Slack and the console can answer from its own settings.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.clock import Clock
+from bot.models import ChannelMembers, SlackUser
+
+log = logging.getLogger(__name__)
+
+UserFetcher = Callable[[str, str], dict[str, Any] | None]
+MembersFetcher = Callable[[str, str], list[str] | None]
+
+
+@dataclass(frozen=True)
+class UserInfo:
+    user_id: str
+    name: str
+    tz: str | None
+    is_admin: bool
+    is_bot: bool = False
+    work_start: int | None = None
+    work_end: int | None = None
+
+    @property
+    def display(self) -> str:
+        return self.name or self.user_id
+
+
+class Directory:
+    def __init__(
+        self,
+        clock: Clock,
+        fetch_user: UserFetcher,
+        fetch_members: MembersFetcher,
+        *,
+        ttl: timedelta = timedelta(hours=12),
+    ) -> None:
+        self.clock = clock
+        self._fetch_user = fetch_user
+        self._fetch_members = fetch_members
+        self.ttl = ttl
+
+    def user(
+        self, session: Session, team_id: str, user_id: str, *, refresh: bool = False
+    ) -> UserInfo | None:
+        """A user's details; None when Slack does not know the user."""
+        now = self.clock.now()
+        row = session.get(SlackUser, (team_id, user_id))
+        fresh = row is not None and row.fetched_at is not None and now - row.fetched_at < self.ttl
+        if row is None or refresh or not fresh:
+            try:
+                data = self._fetch_user(team_id, user_id)
+            except Exception:
+                log.warning("users.info %s failed; using the cache", user_id, exc_info=True)
+                data = None if row is None else {}
+            if data is None and row is None:
+                return None
+            if data:
+                if row is None:
+                    row = SlackUser(team_id=team_id, user_id=user_id)
+                    session.add(row)
+                row.name = str(data.get("name") or data.get("real_name") or user_id)[:200]
+                row.real_name = str(data.get("real_name") or "")[:200]
+                row.tz = data.get("tz") or row.tz
+                row.is_admin = bool(data.get("is_admin") or data.get("is_owner"))
+                row.is_bot = bool(data.get("is_bot"))
+                row.fetched_at = now
+                session.flush()
+        assert row is not None
+        return UserInfo(
+            user_id=user_id,
+            name=row.name,
+            tz=row.tz,
+            is_admin=row.is_admin,
+            is_bot=row.is_bot,
+            work_start=row.work_start,
+            work_end=row.work_end,
+        )
+
+    def user_tz(self, session: Session, team_id: str, user_id: str) -> str:
+        info = self.user(session, team_id, user_id)
+        return info.tz if info and info.tz else "UTC"
+
+    def channel_members(self, session: Session, team_id: str, channel_id: str) -> list[str]:
+        now = self.clock.now()
+        row = session.get(ChannelMembers, (team_id, channel_id))
+        if row is not None and now - row.fetched_at < self.ttl:
+            return list(row.members)
+        try:
+            members = self._fetch_members(team_id, channel_id)
+        except Exception:
+            log.warning("conversations.members %s failed", channel_id, exc_info=True)
+            members = None
+        if members is None:
+            return list(row.members) if row is not None else []
+        if row is None:
+            row = ChannelMembers(
+                team_id=team_id, channel_id=channel_id, members=members, fetched_at=now
+            )
+            session.add(row)
+        else:
+            row.members = members
+            row.fetched_at = now
+        session.flush()
+        return members
+
+    def member_zones(
+        self, session: Session, team_id: str, channel_id: str, limit: int = 200
+    ) -> dict[str, list[str]]:
+        """IANA zone -> user ids, over the channel's (human) members."""
+        zones: dict[str, list[str]] = {}
+        for uid in self.channel_members(session, team_id, channel_id)[:limit]:
+            info = self.user(session, team_id, uid)
+            if info is None or info.is_bot or not info.tz:
+                continue
+            zones.setdefault(info.tz, []).append(uid)
+        return zones
+
+
+def static_directory(
+    clock: Clock, users: dict[str, dict[str, Any]], members: dict[str, list[str]]
+) -> Directory:
+    """A directory answered from fixed data (the console)."""
+    return Directory(
+        clock,
+        lambda _team, uid: users.get(uid),
+        lambda _team, cid: members.get(cid, list(users)),
+    )

@@ -1,0 +1,54 @@
+"""Periodic work (reminders, SLA checks, nudges) as plain functions of (runtime, now).
+
+Every task is idempotent: what it does once it records with a JobMark in the same
+transaction, so running it twice, late, or in two processes never repeats an effect.
+That is what lets APScheduler simply call each task on an interval.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+TaskFn = Callable[[Runtime, datetime], int]
+
+
+@dataclass(frozen=True)
+class PeriodicTask:
+    name: str
+    fn: TaskFn
+    every: float  # seconds between runs
+
+
+TASKS: dict[str, PeriodicTask] = {}
+
+
+def periodic(name: str, *, every: float) -> Callable[[TaskFn], TaskFn]:
+    def deco(fn: TaskFn) -> TaskFn:
+        TASKS[name] = PeriodicTask(name, fn, every)
+        return fn
+
+    return deco
+
+
+def run_task(rt: Runtime, task: PeriodicTask, now: datetime | None = None) -> int:
+    """Run one task; a failure is logged and retried on the next tick."""
+    try:
+        done = task.fn(rt, now or rt.clock.now())
+    except Exception:
+        log.exception("periodic task %s failed", task.name)
+        return 0
+    if done:
+        rt.notify_outbox()
+    return done
+
+
+def run_all(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
+    """Run every task once (tests with a controllable clock, and the console)."""
+    return {name: run_task(rt, task, now) for name, task in TASKS.items()}

@@ -1,0 +1,101 @@
+"""`wgbot serve --workers N`: N HTTP processes sharing one listening socket.
+
+The parent binds the port, forks the workers (each builds its own engine and bot
+after the fork, so no connection crosses a process), restarts any that die, and
+passes SIGTERM on. Every worker may also run outbox delivery and the scheduler:
+delivery claims rows with a conditional UPDATE (and SKIP LOCKED on PostgreSQL),
+and the scheduler's work is led by one process at a time (advisory lock), so
+running those roles in several processes stays exactly-once.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import time
+from typing import Any
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+
+def _child(sock: socket.socket, settings: Settings, threads: int, roles: dict[str, bool]) -> None:
+    from waitress.server import create_server
+
+    from bot.app import build_bot
+    from bot.web import WsgiApp
+
+    bot = build_bot(settings)
+    bot.start_background(
+        delivery=roles.get("delivery", True), scheduler=roles.get("scheduler", True)
+    )
+    server: Any = create_server(
+        WsgiApp(bot.rt, bot.bolt), sockets=[sock], threads=threads, ident="wgbot"
+    )
+
+    def stop(signum: int, _frame: Any) -> None:
+        server.close()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        server.run()
+    except (OSError, ValueError):
+        pass
+    finally:
+        bot.stop()
+    os._exit(0)
+
+
+def serve_workers(settings: Settings, *, workers: int, threads: int, roles: dict[str, bool]) -> int:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.host, settings.port))
+    sock.listen(1024)
+    sock.setblocking(False)
+    print(
+        f"wgbot: serving Slack with {workers} worker processes on "
+        f"http://{settings.host}:{sock.getsockname()[1]}/slack/events",
+        file=sys.stderr,
+        flush=True,
+    )
+    children: dict[int, int] = {}
+    stopping = False
+
+    def spawn(slot: int) -> None:
+        pid = os.fork()
+        if pid == 0:
+            _child(sock, settings, threads, roles)
+        children[pid] = slot
+
+    def on_term(signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+        for pid in list(children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                children.pop(pid, None)
+
+    signal.signal(signal.SIGTERM, on_term)
+    signal.signal(signal.SIGINT, on_term)
+    for slot in range(workers):
+        spawn(slot)
+    while children:
+        try:
+            pid, status = os.wait()
+        except ChildProcessError:
+            break
+        except InterruptedError:
+            continue
+        slot: int | None = children.pop(pid) if pid in children else None
+        if slot is not None and not stopping:
+            log.warning("worker %s exited with status %s; starting another", pid, status)
+            time.sleep(0.5)
+            spawn(slot)
+    sock.close()
+    return 0

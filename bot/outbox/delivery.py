@@ -1,0 +1,301 @@
+"""The delivery worker: claims due outbox rows and performs them against Slack.
+
+Exactly once: a row is claimed with a lease by a conditional UPDATE (one winner
+across threads and processes), performed outside any transaction, then marked.
+When an attempt's outcome is unknown (timeout, 5xx, the process killed while the
+lease was held) the row is flagged `maybe_sent`, and before posting again the
+worker looks for the message by the outbox id it carries in its metadata.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy.orm import aliased
+
+from bot.clock import Clock
+from bot.db import Database
+from bot.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+GIVE_UP_AFTER = timedelta(hours=24)
+MAX_BACKOFF_S = 300.0
+
+
+@dataclass
+class CallResult:
+    """What one Web API call came to."""
+
+    ok: bool
+    channel: str | None = None
+    ts: str | None = None
+    error: str | None = None
+    # Set for a failure worth retrying; the seconds to wait (Retry-After or None).
+    retry: bool = False
+    retry_after: float | None = None
+    # The call may have taken effect although it failed (timeout, 5xx).
+    ambiguous: bool = False
+
+
+class LookupFailed(Exception):
+    """Slack's history could not be read, so whether a post went through is unknown."""
+
+
+class Transport(Protocol):
+    def call(self, team_id: str, method: str, payload: dict[str, Any]) -> CallResult: ...
+
+    def find_posted(
+        self, team_id: str, channel: str, outbox_id: int, since: datetime
+    ) -> tuple[str, str] | None:
+        """(channel, ts) of a message this outbox row already posted, if any.
+
+        Raises LookupFailed when that cannot be known right now.
+        """
+        ...
+
+
+def metadata_for(row: OutboxMessage) -> dict[str, Any]:
+    return {
+        "event_type": "wgbot_outbox",
+        "event_payload": {"outbox_id": row.id, "team": row.team_id},
+    }
+
+
+class OutboxWorker:
+    """Delivers due rows; run one per process, any number of processes."""
+
+    def __init__(
+        self,
+        db: Database,
+        transport: Transport,
+        clock: Clock,
+        *,
+        worker_id: str | None = None,
+        lease: timedelta = timedelta(seconds=60),
+        batch: int = 50,
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.clock = clock
+        self.worker_id = worker_id or uuid.uuid4().hex[:12]
+        self.lease = lease
+        self.batch = batch
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- one pass --------------------------------------------------------------
+
+    def deliver_due(self) -> int:
+        """Claim and perform what is due now; returns how many rows were finished."""
+        done = 0
+        for row_id in self._claim():
+            if self._perform(row_id):
+                done += 1
+        return done
+
+    def drain(self, max_passes: int = 100) -> int:
+        """Deliver until nothing is due now (tests, the console)."""
+        total = 0
+        for _ in range(max_passes):
+            n = self.deliver_due()
+            total += n
+            if n == 0 and not self._has_due():
+                break
+        return total
+
+    def _has_due(self) -> bool:
+        now = self.clock.now()
+        with self.db.read() as s:
+            return (
+                s.scalar(
+                    select(OutboxMessage.id)
+                    .where(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now)
+                    .limit(1)
+                )
+                is not None
+            )
+
+    def _claim(self) -> list[int]:
+        now = self.clock.now()
+        earlier = aliased(OutboxMessage)
+        # Head of line only: a lane's next row waits until every earlier row of the
+        # lane is finished, so posts in one channel keep their order across workers.
+        blocked = exists().where(
+            earlier.lane == OutboxMessage.lane,
+            earlier.id < OutboxMessage.id,
+            earlier.status.in_(("pending", "sending")),
+        )
+        due = or_(
+            and_(OutboxMessage.status == "pending", OutboxMessage.next_attempt_at <= now),
+            and_(OutboxMessage.status == "sending", OutboxMessage.claimed_until < now),
+        )
+        claimed: list[int] = []
+        with self.db.write() as s:
+            query = (
+                select(OutboxMessage.id, OutboxMessage.status)
+                .where(due, ~blocked)
+                .order_by(OutboxMessage.id)
+                .limit(self.batch)
+            )
+            if not self.db.sqlite:
+                query = query.with_for_update(skip_locked=True, of=OutboxMessage)
+            candidates = s.execute(query).all()
+            for row_id, status in candidates:
+                # The conditional UPDATE makes one claimer win even without row locks.
+                res = s.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.id == row_id,
+                        OutboxMessage.status == status,
+                        or_(
+                            OutboxMessage.status == "pending",
+                            OutboxMessage.claimed_until < now,
+                        ),
+                    )
+                    .values(
+                        status="sending",
+                        claimed_by=self.worker_id,
+                        claimed_until=now + self.lease,
+                        # A lease that ran out means a worker died mid-call.
+                        maybe_sent=True if status == "sending" else OutboxMessage.maybe_sent,
+                    )
+                )
+                if res.rowcount == 1:  # type: ignore[attr-defined]
+                    claimed.append(row_id)
+        return claimed
+
+    def _perform(self, row_id: int) -> bool:
+        with self.db.read() as s:
+            row = s.get(OutboxMessage, row_id)
+            if row is None or row.claimed_by != self.worker_id:
+                return False
+            ref = s.get(OutboxMessage, row.ref_id) if row.ref_id else None
+            s.expunge_all()
+        payload = dict(row.payload)
+        ref_as = payload.pop("$ref_as", None)
+        if ref_as:
+            if ref is None or ref.status == "failed":
+                return self._finish(
+                    row, CallResult(ok=False, error="referenced message was never posted")
+                )
+            if ref.status != "sent" or not ref.result_ts:
+                # Not posted yet (another lane): try again shortly, no attempt used.
+                self._release(row, delay=1.0, count_attempt=False)
+                return False
+            payload["channel"] = ref.result_channel
+            payload["timestamp" if ref_as == "timestamp" else ref_as] = ref.result_ts
+        if row.method == "chat.postMessage":
+            payload["metadata"] = metadata_for(row)
+            if row.maybe_sent:
+                try:
+                    found = self.transport.find_posted(
+                        row.team_id,
+                        str(payload["channel"]),
+                        row.id,
+                        row.created_at - timedelta(minutes=5),
+                    )
+                except LookupFailed as exc:
+                    # Posting blind could duplicate the message: wait for Slack to answer.
+                    return self._finish(row, CallResult(ok=False, error=str(exc), retry=True))
+                if found is not None:
+                    log.info("outbox %s was already posted before a crash or timeout", row.id)
+                    return self._finish(row, CallResult(ok=True, channel=found[0], ts=found[1]))
+        try:
+            result = self.transport.call(row.team_id, row.method, payload)
+        except Exception as exc:  # a bug in a transport must not kill the worker
+            log.exception("outbox %s: transport raised", row.id)
+            result = CallResult(
+                ok=False, error=f"transport error: {exc}", retry=True, ambiguous=True
+            )
+        return self._finish(row, result)
+
+    def _finish(self, row: OutboxMessage, result: CallResult) -> bool:
+        now = self.clock.now()
+        if result.ok:
+            values: dict[str, Any] = {
+                "status": "sent",
+                "sent_at": now,
+                "result_channel": result.channel or row.payload.get("channel"),
+                "result_ts": result.ts,
+                "last_error": None,
+            }
+        elif result.retry and now - row.created_at < GIVE_UP_AFTER:
+            attempts = row.attempts + 1
+            delay = result.retry_after
+            if delay is None:
+                delay = min(MAX_BACKOFF_S, 2.0 ** min(attempts, 9)) * (0.5 + random.random() / 2)
+            values = {
+                "status": "pending",
+                "attempts": attempts,
+                "next_attempt_at": now + timedelta(seconds=delay),
+                "last_error": result.error,
+                "maybe_sent": row.maybe_sent or result.ambiguous,
+            }
+            log.warning("outbox %s %s: %s; retry in %.1fs", row.id, row.method, result.error, delay)
+        else:
+            values = {"status": "failed", "attempts": row.attempts + 1, "last_error": result.error}
+            log.error("outbox %s %s failed for good: %s", row.id, row.method, result.error)
+        values.update(claimed_by=None, claimed_until=None)
+        with self.db.write() as s:
+            res = s.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == self.worker_id)
+                .values(**values)
+            )
+            return bool(res.rowcount == 1) and values["status"] != "pending"  # type: ignore[attr-defined]
+
+    def _release(self, row: OutboxMessage, *, delay: float, count_attempt: bool) -> None:
+        with self.db.write() as s:
+            s.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == self.worker_id)
+                .values(
+                    status="pending",
+                    claimed_by=None,
+                    claimed_until=None,
+                    attempts=row.attempts + (1 if count_attempt else 0),
+                    next_attempt_at=self.clock.now() + timedelta(seconds=delay),
+                )
+            )
+
+    # -- background thread -----------------------------------------------------
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def start(self, interval: float = 0.5) -> None:
+        if self._thread is not None:
+            return
+        self._stop.clear()
+        self._thread = threading.Thread(
+            target=self._loop, args=(interval,), name=f"outbox-{self.worker_id}", daemon=True
+        )
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    def _loop(self, interval: float) -> None:
+        while not self._stop.is_set():
+            try:
+                busy = self.deliver_due() > 0
+            except Exception:
+                # The database may be restarting: keep the loop alive and try again.
+                log.exception("outbox delivery pass failed")
+                busy = False
+            if not busy:
+                self._wake.wait(interval)
+                self._wake.clear()

@@ -1,0 +1,21 @@
+"""What a running bot hands to every handler and job: settings, database, clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.db import Database
+from bot.directory import Directory
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    clock: Clock
+    directory: Directory
+    # Called after a transaction that enqueued outbox rows commits.
+    notify_outbox: Callable[[], None] = field(default=lambda: None)

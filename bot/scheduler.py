@@ -1,0 +1,114 @@
+"""APScheduler runs the periodic tasks; with PostgreSQL, one process at a time leads.
+
+APScheduler 3 cannot share a job store between processes, so jobs are not stored
+in it: the durable state is our own tables (JobMark, outbox). Each process runs
+the same interval jobs, and on PostgreSQL only the holder of an advisory lock does
+the work, so several processes do not even race for the once-only marks.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy import text
+
+from bot.jobs import TASKS, run_task
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+LEADER_LOCK_KEY = 0x7767626F74  # "wgbot"
+
+
+class Leadership:
+    """Holds a PostgreSQL session-level advisory lock; SQLite: always the leader."""
+
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self._conn: Any = None
+        self._lock = threading.Lock()
+
+    def is_leader(self) -> bool:
+        if self.rt.db.sqlite:
+            return True
+        with self._lock:
+            try:
+                if self._conn is not None:
+                    self._conn.execute(text("SELECT 1"))
+                    return True
+            except Exception:
+                # The connection died (database restarted): the lock is gone with it.
+                self._drop()
+            try:
+                conn = self.rt.db.engine.connect()
+                got = conn.execute(
+                    text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK_KEY}
+                ).scalar()
+                conn.commit()
+                if got:
+                    self._conn = conn
+                    log.info("this process now leads the scheduled jobs")
+                    return True
+                conn.close()
+            except Exception:
+                log.warning("leader election failed; will retry", exc_info=True)
+            return False
+
+    def _drop(self) -> None:
+        try:
+            if self._conn is not None:
+                self._conn.invalidate()
+        except Exception:
+            log.debug("invalidating a dead leader connection failed", exc_info=True)
+        self._conn = None
+
+    def release(self) -> None:
+        with self._lock:
+            if self._conn is not None:
+                try:
+                    self._conn.execute(
+                        text("SELECT pg_advisory_unlock(:k)"), {"k": LEADER_LOCK_KEY}
+                    )
+                    self._conn.close()
+                except Exception:
+                    log.debug("releasing the leader lock failed", exc_info=True)
+                self._conn = None
+
+
+class Scheduler:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+        self.leadership = Leadership(rt)
+        self._aps = BackgroundScheduler(
+            timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
+        )
+
+    def start(self) -> None:
+        # First run at once: what came due while the bot was down is handled on start.
+        first = datetime.now(UTC)
+        for task in TASKS.values():
+            self._aps.add_job(
+                self._tick,
+                "interval",
+                args=[task.name],
+                seconds=task.every,
+                id=task.name,
+                next_run_time=first,
+                misfire_grace_time=None,
+            )
+        self._aps.start()
+
+    def _tick(self, name: str) -> None:
+        if self.leadership.is_leader():
+            run_task(self.rt, TASKS[name])
+
+    def shutdown(self) -> None:
+        try:
+            self._aps.shutdown(wait=True)
+        except Exception:
+            log.debug("scheduler shutdown failed", exc_info=True)
+        self.leadership.release()

@@ -1,0 +1,1 @@
+"""Slack-free use cases shared by every feature."""

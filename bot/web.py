@@ -1,0 +1,133 @@
+"""The HTTP front: a small WSGI app in front of Bolt, served by waitress."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from bot import __version__, pages
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1 << 20  # Slack payloads are far smaller; refuse anything bigger.
+
+StartResponse = Callable[..., Any]
+
+_REASONS = {
+    200: "OK",
+    201: "Created",
+    302: "Found",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}
+
+
+def _status(code: int) -> str:
+    return f"{code} {_REASONS.get(code, 'Status')}"
+
+
+class WsgiApp:
+    """Routes /slack/* to Bolt, /healthz to a database check, the rest to bot.pages."""
+
+    def __init__(self, rt: Runtime, bolt_app: Any) -> None:
+        self.rt = rt
+        self.bolt = bolt_app
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "") or "/"
+        method = environ.get("REQUEST_METHOD", "GET")
+        try:
+            if path.startswith("/slack/") and self.bolt is not None:
+                return self._slack(environ, start_response, method)
+            if path == "/healthz":
+                return self._health(start_response)
+            if method not in ("GET", "HEAD"):
+                return self._send(
+                    start_response, 405, "text/plain; charset=utf-8", b"method not allowed\n"
+                )
+            found = pages.find(path)
+            if found is None:
+                return self._send(start_response, 404, "text/plain; charset=utf-8", b"not found\n")
+            handler, match = found
+            page = handler(self.rt, match)
+            body = b"" if method == "HEAD" else page.body
+            return self._send(start_response, page.status, page.content_type, body, page.headers)
+        except Exception:
+            log.exception("request %s %s failed", method, path)
+            return self._send(start_response, 500, "text/plain; charset=utf-8", b"internal error\n")
+
+    def _slack(
+        self, environ: dict[str, Any], start_response: StartResponse, method: str
+    ) -> Iterable[bytes]:
+        from slack_bolt.request import BoltRequest
+
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        if length > MAX_BODY:
+            return self._send(start_response, 413, "text/plain; charset=utf-8", b"too large\n")
+        body = environ["wsgi.input"].read(length).decode("utf-8", "replace") if length else ""
+        headers: dict[str, str | Sequence[str]] = {}
+        for key, value in environ.items():
+            if key.startswith("HTTP_"):
+                headers[key[5:].replace("_", "-").lower()] = value
+        if environ.get("CONTENT_TYPE"):
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        req = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers)
+        if method == "GET" and not self.rt.settings.oauth_enabled:
+            return self._send(start_response, 404, "text/plain; charset=utf-8", b"not found\n")
+        resp = self.bolt.dispatch(req)
+        out_headers: list[tuple[str, str]] = []
+        for name, values in resp.headers.items():
+            for value in values if isinstance(values, list | tuple) else [values]:
+                out_headers.append((name, str(value)))
+        data = resp.body.encode("utf-8") if isinstance(resp.body, str) else bytes(resp.body or b"")
+        out_headers = [(k, v) for k, v in out_headers if k.lower() != "content-length"]
+        out_headers.append(("Content-Length", str(len(data))))
+        start_response(_status(resp.status), out_headers)
+        return [data]
+
+    def _health(self, start_response: StartResponse) -> Iterable[bytes]:
+        ok = self.rt.db.ping()
+        body = json.dumps(
+            {"status": "ok" if ok else "unavailable", "database": ok, "version": __version__}
+        )
+        return self._send(start_response, 200 if ok else 503, "application/json", body.encode())
+
+    @staticmethod
+    def _send(
+        start_response: StartResponse,
+        status: int,
+        content_type: str,
+        body: bytes,
+        extra: dict[str, str] | None = None,
+    ) -> Iterable[bytes]:
+        headers = [("Content-Type", content_type), ("Content-Length", str(len(body)))]
+        headers += list((extra or {}).items())
+        start_response(_status(status), headers)
+        return [body]
+
+
+def make_server(app: WsgiApp, host: str, port: int, *, threads: int = 8) -> Any:
+    """A waitress server (production WSGI), not started; `.run()` serves, `.close()` stops."""
+    from waitress.server import create_server
+
+    return create_server(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        ident="wgbot",
+        channel_timeout=30,
+        connection_limit=1000,
+        clear_untrusted_proxy_headers=True,
+    )

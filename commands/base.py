@@ -1,0 +1,296 @@
+"""The vocabulary every command family shares: context, replies, routers, registries.
+
+A family module builds a `Router`, declares its subcommands with usage lines, and
+registers interactive handlers (buttons, modals, shortcuts, message hooks) here.
+The Slack adapter (commands.slack) and the console (bot.console) both drive these
+same handlers; nothing in a handler sees a raw Slack payload.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from bot.errors import UsageError
+from bot.render import blocks as bk
+from bot.runtime import Runtime
+
+
+@dataclass
+class Ctx:
+    """Who asked, where, and the transaction the request owns."""
+
+    rt: Runtime
+    session: Session
+    team_id: str
+    user_id: str
+    channel_id: str
+    now: datetime
+    channel_name: str = ""
+    trigger_id: str | None = None
+    console: bool = False
+
+    @property
+    def settings(self) -> Any:
+        return self.rt.settings
+
+
+@dataclass
+class Reply:
+    """An answer to the person who asked (ephemeral unless `public`)."""
+
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    public: bool = False
+    # A modal to open with the request's trigger_id instead of (or besides) answering.
+    view: dict[str, Any] | None = None
+
+    @classmethod
+    def markup(cls, markup: str, *, fallback: str | None = None, public: bool = False) -> Reply:
+        blocks = bk.from_markup(markup)
+        text = fallback if fallback is not None else bk.plain_text(blocks)[:3000]
+        return cls(text=text, blocks=blocks[: bk.MAX_MESSAGE_BLOCKS], public=public)
+
+
+@dataclass
+class ViewResult:
+    """The outcome of a modal submission: field errors keep it open, else it closes."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+    notice: Reply | None = None
+    notice_channel: str | None = None
+    update_view: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class MessageEvent:
+    """A message seen in a channel (new, edited or deleted), as plain data."""
+
+    channel_id: str
+    user_id: str
+    text: str
+    ts: str
+    thread_ts: str | None = None
+    subtype: str | None = None  # None, "message_changed" or "message_deleted"
+    files: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ActionInfo:
+    """A click on one of our buttons or menus."""
+
+    action_id: str
+    value: str
+    channel_id: str
+    message_ts: str | None
+    view_id: str | None = None
+    private_metadata: str = ""
+
+
+@dataclass(frozen=True)
+class ShortcutMessage:
+    channel_id: str
+    ts: str
+    user_id: str
+    text: str
+    permalink: str | None = None
+
+
+Handler = Callable[[Ctx, str], Reply]
+ActionHandler = Callable[[Ctx, ActionInfo], Reply | None]
+ViewHandler = Callable[[Ctx, dict[str, Any], str], ViewResult]
+ShortcutHandler = Callable[[Ctx, ShortcutMessage], Reply]
+MessageHook = Callable[[Ctx, MessageEvent], None]
+
+
+@dataclass
+class Subcommand:
+    name: str
+    usage: str
+    summary: str
+    fn: Handler
+    aliases: tuple[str, ...] = ()
+    writes: bool = True
+
+
+class Router:
+    """One command family: subcommands with usage lines, and a help answer."""
+
+    def __init__(self, family: str, summary: str, *, examples: tuple[str, ...] = ()) -> None:
+        self.family = family
+        self.summary = summary
+        self.examples = list(examples)
+        self.subcommands: dict[str, Subcommand] = {}
+        self._order: list[Subcommand] = []
+        self.default: Subcommand | None = None
+        self.empty: Subcommand | None = None
+
+    def sub(
+        self,
+        name: str,
+        usage: str,
+        summary: str,
+        *,
+        aliases: tuple[str, ...] = (),
+        writes: bool = True,
+        default: bool = False,
+        empty: bool = False,
+    ) -> Callable[[Handler], Handler]:
+        """Declare a subcommand; `default` takes text whose first word is no subcommand."""
+
+        def deco(fn: Handler) -> Handler:
+            sc = Subcommand(name, usage, summary, fn, aliases, writes)
+            self._order.append(sc)
+            for key in (name, *aliases):
+                if key:
+                    self.subcommands[key] = sc
+            if default:
+                self.default = sc
+            if empty:
+                self.empty = sc
+            return fn
+
+        return deco
+
+    def usage_lines(self) -> list[str]:
+        return [sc.usage for sc in self._order]
+
+    def usage_for(self, name: str) -> str:
+        sc = self.subcommands.get(name)
+        return sc.usage if sc else "\n".join(self.usage_lines())
+
+    def resolve(self, text: str) -> tuple[Subcommand | None, str]:
+        text = text.strip()
+        if not text:
+            return (self.empty, "") if self.empty else (None, "")
+        word, _, rest = text.partition(" ")
+        sc = self.subcommands.get(word.lower())
+        if sc is not None:
+            return sc, rest.strip()
+        if self.default is not None:
+            return self.default, text
+        return None, text
+
+    def writes(self, text: str) -> bool:
+        sc, _ = self.resolve(text)
+        return sc.writes if sc else False
+
+    def dispatch(self, ctx: Ctx, text: str) -> Reply:
+        sc, rest = self.resolve(text)
+        if sc is None:
+            if not text.strip() or text.strip().lower() == "help":
+                return self.help()
+            word = text.strip().split()[0]
+            raise UsageError(
+                f"`/{self.family}` has no subcommand `{word[:40]}`.",
+                usage="\n".join(self.usage_lines()),
+            )
+        return sc.fn(ctx, rest)
+
+    def help(self) -> Reply:
+        from bot.render import render
+
+        return Reply.markup(render("help_family.slack.j2", family=self))
+
+
+# -- registries filled by the family modules ---------------------------------------
+
+FAMILIES: dict[str, Router] = {}
+ACTIONS: dict[str, ActionHandler] = {}
+ACTION_PREFIXES: dict[str, ActionHandler] = {}
+VIEWS: dict[str, ViewHandler] = {}
+SHORTCUTS: dict[str, ShortcutHandler] = {}
+MESSAGE_HOOKS: list[MessageHook] = []
+HOME_RENDERERS: list[Callable[[Ctx], list[dict[str, Any]]]] = []
+
+
+def family(router: Router) -> Router:
+    FAMILIES[router.family] = router
+    return router
+
+
+def action(action_id: str, *, prefix: bool = False) -> Callable[[ActionHandler], ActionHandler]:
+    def deco(fn: ActionHandler) -> ActionHandler:
+        (ACTION_PREFIXES if prefix else ACTIONS)[action_id] = fn
+        return fn
+
+    return deco
+
+
+def find_action(action_id: str) -> ActionHandler | None:
+    if action_id in ACTIONS:
+        return ACTIONS[action_id]
+    for prefix, fn in ACTION_PREFIXES.items():
+        if action_id.startswith(prefix):
+            return fn
+    return None
+
+
+def view(callback_id: str) -> Callable[[ViewHandler], ViewHandler]:
+    def deco(fn: ViewHandler) -> ViewHandler:
+        VIEWS[callback_id] = fn
+        return fn
+
+    return deco
+
+
+def shortcut(callback_id: str) -> Callable[[ShortcutHandler], ShortcutHandler]:
+    def deco(fn: ShortcutHandler) -> ShortcutHandler:
+        SHORTCUTS[callback_id] = fn
+        return fn
+
+    return deco
+
+
+def on_message(fn: MessageHook) -> MessageHook:
+    MESSAGE_HOOKS.append(fn)
+    return fn
+
+
+# -- parsing helpers shared by the families ------------------------------------------
+
+
+def split_args(text: str, usage: str) -> list[str]:
+    """Shell-like words ("quoted names" stay whole); smart quotes are accepted."""
+    normalized = (
+        text.replace("\u201c", '"')
+        .replace("\u201d", '"')
+        .replace("\u2018", "'")
+        .replace("\u2019", "'")
+    )
+    try:
+        return shlex.split(normalized)
+    except ValueError:
+        raise UsageError("A quote is not closed.", usage=usage) from None
+
+
+def view_value(values: dict[str, Any], block_id: str, action_id: str | None = None) -> Any:
+    """The submitted value of one input of a modal's state.values."""
+    block = values.get(block_id) or {}
+    if not block:
+        return None
+    element = block.get(action_id) if action_id else next(iter(block.values()), None)
+    if not isinstance(element, dict):
+        return None
+    kind = element.get("type")
+    if kind in ("static_select", "external_select"):
+        opt = element.get("selected_option")
+        return opt.get("value") if opt else None
+    if kind in ("multi_static_select",):
+        return [o.get("value") for o in element.get("selected_options") or []]
+    if kind == "users_select":
+        return element.get("selected_user")
+    if kind == "multi_users_select":
+        return element.get("selected_users") or []
+    if kind == "conversations_select" or kind == "channels_select":
+        return element.get("selected_conversation") or element.get("selected_channel")
+    if kind == "datepicker":
+        return element.get("selected_date")
+    if kind == "timepicker":
+        return element.get("selected_time")
+    return element.get("value")

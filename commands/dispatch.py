@@ -1,0 +1,230 @@
+"""Run a handler inside one transaction and turn every failure into a helpful answer.
+
+Used by the Slack adapter and the console alike. The transaction commits before
+the answer is returned, so anything the user is told was saved has been saved;
+on any error it rolls back, so nothing is half-written.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from bot import outbox
+from bot.errors import Conflict, NotFound, PermissionDenied, UsageError, WgbotError
+from bot.models import ProcessedEvent
+from bot.runtime import Runtime
+from bot.services.common import ensure_workspace, insert_ignore
+from bot.slackfmt import escape
+from commands.base import (
+    FAMILIES,
+    MESSAGE_HOOKS,
+    SHORTCUTS,
+    VIEWS,
+    ActionInfo,
+    Ctx,
+    MessageEvent,
+    Reply,
+    ShortcutMessage,
+    ViewResult,
+    find_action,
+)
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Identity:
+    team_id: str
+    user_id: str
+    channel_id: str = ""
+    channel_name: str = ""
+    trigger_id: str | None = None
+    console: bool = False
+
+
+def error_reply(exc: Exception) -> Reply:
+    """The ephemeral answer for a failure: what was wrong and how to do it right."""
+    if isinstance(exc, UsageError):
+        text = f":warning: {exc.message}"
+        if exc.usage:
+            text += "\n*Usage:*\n" + "\n".join(
+                f"`{escape(line)}`" for line in exc.usage.splitlines() if line.strip()
+            )
+        return Reply(text=text)
+    if isinstance(exc, PermissionDenied):
+        return Reply(text=f":no_entry: {exc}")
+    if isinstance(exc, NotFound):
+        return Reply(text=f":mag: {exc}")
+    if isinstance(exc, Conflict):
+        return Reply(text=f":warning: {exc}")
+    if isinstance(exc, WgbotError):
+        return Reply(text=f":warning: {exc}")
+    ref = uuid.uuid4().hex[:8]
+    log.exception("unexpected error (reference %s)", ref)
+    return Reply(
+        text=f":boom: Something went wrong on our side and nothing was saved. "
+        f"Please try again; if it keeps happening, tell your admin the reference `{ref}`."
+    )
+
+
+def in_transaction(rt: Runtime, who: Identity, fn: Callable[[Ctx], T], *, writes: bool = True) -> T:
+    """Run fn with a fresh Ctx in one transaction; commit, then wake the outbox."""
+    scope = rt.db.write if writes else rt.db.read
+    with scope() as session:
+        now = rt.clock.now()
+        if writes:
+            ensure_workspace(session, team_id=who.team_id, now=now)
+        ctx = Ctx(
+            rt=rt,
+            session=session,
+            team_id=who.team_id,
+            user_id=who.user_id,
+            channel_id=who.channel_id,
+            channel_name=who.channel_name,
+            trigger_id=who.trigger_id,
+            now=now,
+            console=who.console,
+        )
+        result = fn(ctx)
+    if writes:
+        rt.notify_outbox()
+    return result
+
+
+def run_command(rt: Runtime, family_name: str, text: str, who: Identity) -> Reply:
+    router = FAMILIES.get(family_name)
+    if router is None:
+        return error_reply(
+            UsageError(f"Unknown command family `{escape(family_name)}`.", usage="/wg help")
+        )
+    try:
+        return in_transaction(
+            rt, who, lambda ctx: router.dispatch(ctx, text), writes=router.writes(text)
+        )
+    except Exception as exc:
+        return error_reply(exc)
+
+
+def run_wg(rt: Runtime, text: str, who: Identity) -> Reply:
+    """The umbrella: `/wg <family> args` is `/<family> args`; the rest is /wg's own."""
+    word, _, rest = text.strip().partition(" ")
+    name = word.lower().lstrip("/")
+    if name in FAMILIES:
+        return run_command(rt, name, rest, who)
+    return run_command(rt, "wg", text, who)
+
+
+def send_private(ctx: Ctx, reply: Reply, channel_id: str | None) -> None:
+    """Queue an answer only the user sees: ephemeral in the channel, else a DM."""
+    payload: dict[str, object] = {"text": reply.text}
+    if reply.blocks:
+        payload["blocks"] = reply.blocks
+    if channel_id and channel_id[:1] in ("C", "G", "D"):
+        payload.update(channel=channel_id, user=ctx.user_id)
+        outbox.enqueue(
+            ctx.session,
+            team_id=ctx.team_id,
+            method="chat.postEphemeral",
+            lane=channel_id,
+            payload=payload,
+            now=ctx.now,
+        )
+    else:
+        outbox.post_message(
+            ctx.session,
+            team_id=ctx.team_id,
+            channel=ctx.user_id,
+            text=reply.text,
+            blocks=reply.blocks,
+            now=ctx.now,
+        )
+
+
+def _answer_privately(rt: Runtime, who: Identity, reply: Reply, channel_id: str | None) -> None:
+    try:
+        in_transaction(rt, who, lambda ctx: send_private(ctx, reply, channel_id))
+    except Exception:
+        log.exception("could not queue an error answer")
+
+
+def run_action(rt: Runtime, info: ActionInfo, who: Identity) -> Reply | None:
+    """Run a button's handler; its answer (if any) reaches the user through the outbox."""
+    handler = find_action(info.action_id)
+    if handler is None:
+        reply = Reply(
+            text=":warning: That button is no longer supported; please run the command again."
+        )
+        _answer_privately(rt, who, reply, info.channel_id)
+        return reply
+
+    def act(ctx: Ctx) -> Reply | None:
+        reply = handler(ctx, info)
+        if reply is not None and reply.view is None:
+            send_private(ctx, reply, info.channel_id)
+        return reply
+
+    try:
+        return in_transaction(rt, who, act)
+    except Exception as exc:
+        reply = error_reply(exc)
+        _answer_privately(rt, who, reply, info.channel_id)
+        return reply
+
+
+def run_view(
+    rt: Runtime, callback_id: str, values: dict[str, object], metadata: str, who: Identity
+) -> ViewResult:
+    """Handle a modal submission; field errors keep the modal open, notices go via the outbox."""
+    handler = VIEWS.get(callback_id)
+    if handler is None:
+        return ViewResult(notice=Reply(text=":warning: This form is no longer supported."))
+
+    def submit(ctx: Ctx) -> ViewResult:
+        result = handler(ctx, dict(values), metadata)
+        if result.notice is not None and not result.errors:
+            send_private(ctx, result.notice, result.notice_channel)
+        return result
+
+    try:
+        return in_transaction(rt, who, submit)
+    except Exception as exc:
+        result = ViewResult(notice=error_reply(exc))
+        _answer_privately(rt, who, result.notice or Reply(text=""), None)
+        return result
+
+
+def run_shortcut(rt: Runtime, callback_id: str, message: ShortcutMessage, who: Identity) -> Reply:
+    handler = SHORTCUTS.get(callback_id)
+    if handler is None:
+        return Reply(text=":warning: Unknown shortcut.")
+    try:
+        return in_transaction(rt, who, lambda ctx: handler(ctx, message))
+    except Exception as exc:
+        return error_reply(exc)
+
+
+def run_message(rt: Runtime, team_id: str, event_id: str | None, event: MessageEvent) -> bool:
+    """Give a channel message to the hooks once per event_id; False for a retry we already handled."""
+    who = Identity(team_id=team_id, user_id=event.user_id, channel_id=event.channel_id)
+
+    def handle(ctx: Ctx) -> bool:
+        if event_id and not insert_ignore(
+            ctx.session,
+            ProcessedEvent.__table__,
+            {"team_id": team_id, "event_id": event_id[:64], "received_at": ctx.now},
+        ):
+            return False
+        for hook in MESSAGE_HOOKS:
+            hook(ctx, event)
+        return True
+
+    try:
+        return in_transaction(rt, who, handle)
+    except Exception:
+        log.exception("message event %s failed", event_id)
+        return False

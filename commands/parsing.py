@@ -1,0 +1,43 @@
+"""Pure parsers for the bits of Slack text every family reads: users, channels, numbers."""
+
+from __future__ import annotations
+
+import re
+
+from bot.errors import UsageError
+
+# With "escape channels, users and links" on, Slack sends <@U123|name> and <#C123|name>.
+USER_RE = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>$")
+CHANNEL_RE = re.compile(r"^<#([CG][A-Z0-9]{1,20})(?:\|([^>]*))?>$")
+BARE_USER_RE = re.compile(r"^@?([UW][A-Z0-9]{6,20})$")
+
+
+def parse_user(token: str, usage: str) -> str:
+    """A user id from a mention; names alone are ambiguous, so they are refused."""
+    m = USER_RE.match(token) or BARE_USER_RE.match(token)
+    if m:
+        return m.group(1)
+    shown = token if len(token) <= 40 else token[:40] + "…"
+    raise UsageError(f"`{shown}` is not a user mention; pick the person with @.", usage=usage)
+
+
+def is_user(token: str) -> bool:
+    return bool(USER_RE.match(token) or BARE_USER_RE.match(token))
+
+
+def parse_channel(token: str, usage: str) -> str:
+    m = CHANNEL_RE.match(token)
+    if m:
+        return m.group(1)
+    raise UsageError(f"`{token[:40]}` is not a channel; pick it with #.", usage=usage)
+
+
+def is_channel(token: str) -> bool:
+    return bool(CHANNEL_RE.match(token))
+
+
+def parse_number(token: str, what: str, usage: str) -> int:
+    raw = token.lstrip("#")
+    if not raw.isdigit() or len(raw) > 9:
+        raise UsageError(f"`{token[:40]}` is not a {what} number.", usage=usage)
+    return int(raw)

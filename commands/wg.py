@@ -1,0 +1,103 @@
+"""/wg: the umbrella command: help for everything and the bot's own settings."""
+
+from __future__ import annotations
+
+from bot import __version__
+from bot.errors import UsageError
+from bot.models import Workspace
+from bot.render import render
+from bot.services import permissions
+from bot.slackfmt import channel as channel_ref
+from bot.slackfmt import user as user_ref
+from commands.base import FAMILIES, Ctx, Reply, Router, family, split_args
+from commands.parsing import parse_channel, parse_user
+
+router = family(
+    Router(
+        "wg",
+        "help, and the bot's settings for this workspace",
+        examples=("/wg help", "/wg support lustre", "/wg admins add @maria"),
+    )
+)
+
+ADMINS_USAGE = "/wg admins [list|add @user|remove @user]"
+SETTINGS_USAGE = "/wg settings [default-channel #channel | digest-channel #channel]"
+
+
+@router.sub(
+    "help", "/wg help", "Every command family with usage and examples.", writes=False, empty=True
+)
+def help_all(ctx: Ctx, args: str) -> Reply:
+    if args.strip():
+        name = args.strip().split()[0].lstrip("/").lower()
+        if name in FAMILIES:
+            return FAMILIES[name].help()
+        raise UsageError(f"There is no command family `{name[:40]}`.", usage="/wg help [family]")
+    ordered = [
+        FAMILIES[n]
+        for n in ("issue", "support", "meeting", "action", "minutes", "wg")
+        if n in FAMILIES
+    ]
+    ordered += [f for n, f in FAMILIES.items() if f not in ordered]
+    return Reply.markup(render("help.slack.j2", families=ordered))
+
+
+@router.sub("version", "/wg version", "The bot's version.", writes=False)
+def version(ctx: Ctx, args: str) -> Reply:
+    return Reply(text=f"wgbot {__version__}")
+
+
+@router.sub(
+    "admins", ADMINS_USAGE, "Bot admins besides Slack's workspace admins (admins only to change)."
+)
+def admins(ctx: Ctx, args: str) -> Reply:
+    words = split_args(args, ADMINS_USAGE)
+    verb = words[0].lower() if words else "list"
+    if verb == "list":
+        users = permissions.list_admins(ctx.session, team_id=ctx.team_id)
+        extra = sorted(ctx.settings.bot_admins)
+        names = ", ".join(user_ref(u) for u in [*users, *extra]) or "none yet"
+        return Reply(text=f"Bot admins (besides workspace admins and owners): {names}")
+    if verb not in ("add", "remove") or len(words) != 2:
+        raise UsageError("Tell me whether to `add` or `remove`, and whom.", usage=ADMINS_USAGE)
+    target = parse_user(words[1], ADMINS_USAGE)
+    permissions.require_admin(
+        ctx.session,
+        directory=ctx.rt.directory,
+        configured=ctx.settings.bot_admins,
+        team_id=ctx.team_id,
+        user_id=ctx.user_id,
+        doing="change the bot admins",
+    )
+    if verb == "add":
+        changed = permissions.add_admin(ctx.session, team_id=ctx.team_id, user_id=target)
+        return Reply(text=f"{user_ref(target)} is {'now' if changed else 'already'} a bot admin.")
+    changed = permissions.remove_admin(ctx.session, team_id=ctx.team_id, user_id=target)
+    return Reply(text=f"{user_ref(target)} {'is no longer' if changed else 'was not'} a bot admin.")
+
+
+@router.sub("settings", SETTINGS_USAGE, "Where the bot posts by default (admins only to change).")
+def settings(ctx: Ctx, args: str) -> Reply:
+    words = split_args(args, SETTINGS_USAGE)
+    ws = ctx.session.get(Workspace, ctx.team_id)
+    assert ws is not None
+    if not words:
+        default = channel_ref(ws.default_channel) if ws.default_channel else "not set"
+        digest = channel_ref(ws.digest_channel) if ws.digest_channel else "not set"
+        return Reply(text=f"Default channel: {default}\nWeekly digest channel: {digest}")
+    if len(words) != 2 or words[0].lower() not in ("default-channel", "digest-channel"):
+        raise UsageError("Name a setting and a channel.", usage=SETTINGS_USAGE)
+    channel_id = parse_channel(words[1], SETTINGS_USAGE)
+    permissions.require_admin(
+        ctx.session,
+        directory=ctx.rt.directory,
+        configured=ctx.settings.bot_admins,
+        team_id=ctx.team_id,
+        user_id=ctx.user_id,
+        doing="change the bot's settings",
+    )
+    if words[0].lower() == "default-channel":
+        ws.default_channel = channel_id
+    else:
+        ws.digest_channel = channel_id
+    return Reply(text=f"{words[0].lower()} is now {channel_ref(channel_id)}.")

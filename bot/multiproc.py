@@ -92,10 +92,11 @@ def serve_workers(settings: Settings, *, workers: int, threads: int, roles: dict
             break
         except InterruptedError:
             continue
-        slot: int | None = children.pop(pid) if pid in children else None
-        if slot is not None and not stopping:
-            log.warning("worker %s exited with status %s; starting another", pid, status)
-            time.sleep(0.5)
-            spawn(slot)
+        if pid in children:
+            dead_slot = children.pop(pid)
+            if not stopping:
+                log.warning("worker %s exited with status %s; starting another", pid, status)
+                time.sleep(0.5)
+                spawn(dead_slot)
     sock.close()
     return 0

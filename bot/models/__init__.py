@@ -12,6 +12,12 @@ from bot.models.core import (
     Workspace,
 )
 
+# Feature tables register on Base.metadata when their modules are imported.
+import bot.support.models  # noqa: E402,F401
+import bot.meetings.models  # noqa: E402,F401
+import bot.actions.models  # noqa: E402,F401
+import bot.minutes.models  # noqa: E402,F401
+
 __all__ = [
     "Base",
     "BotAdmin",

@@ -1,0 +1,1 @@
+"""actions: Slack-free domain code."""

@@ -1,0 +1,1 @@
+"""meetings: Slack-free domain code."""

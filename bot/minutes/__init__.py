@@ -1,0 +1,1 @@
+"""minutes: Slack-free domain code."""

@@ -1,0 +1,1 @@
+"""support: Slack-free domain code."""

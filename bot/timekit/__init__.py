@@ -1,0 +1,1 @@
+"""timekit: Slack-free domain code."""

@@ -1,0 +1,1 @@
+"""/action commands (being built)."""

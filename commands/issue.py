@@ -1,0 +1,1 @@
+"""/issue commands (being built)."""

@@ -1,0 +1,1 @@
+"""/meeting commands (being built)."""

@@ -1,0 +1,1 @@
+"""/minutes commands (being built)."""

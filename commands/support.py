@@ -1,0 +1,1 @@
+"""/support commands (being built)."""

@@ -77,10 +77,9 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Session]:
-        """A transaction for reads only; rolled back at the end."""
+        """A transaction for reads (SQLite: a deferred one that takes no write lock)."""
         with self._read() as session, session.begin():
             yield session
-            session.rollback()
 
     def ping(self) -> bool:
         try:

@@ -47,8 +47,8 @@ def enqueue(
         "created_at": now,
     }
     if key is not None:
-        if not insert_ignore(session, OutboxMessage.__table__, values):
-            return None
+        # A second enqueue with the same key keeps the first row and returns it.
+        insert_ignore(session, OutboxMessage.__table__, values)
         return session.scalars(
             select(OutboxMessage).where(
                 OutboxMessage.team_id == team_id, OutboxMessage.dedupe_key == values["dedupe_key"]

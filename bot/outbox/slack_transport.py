@@ -129,13 +129,11 @@ class SlackTransport:
                 opened = client.conversations_open(users=channel)
                 channel = opened["channel"]["id"]
             cursor = None
-            for _ in range(10):
+            # Newest first: an unconfirmed post is at most minutes old, so it is near
+            # the top. `since` is not sent as `oldest`: clocks of hosts may disagree.
+            for _ in range(5):
                 resp = client.conversations_history(
-                    channel=channel,
-                    oldest=f"{since.timestamp():.6f}",
-                    limit=200,
-                    include_all_metadata=True,
-                    cursor=cursor,
+                    channel=channel, limit=200, include_all_metadata=True, cursor=cursor
                 )
                 messages: list[dict[str, Any]] = resp.get("messages") or []
                 for message in messages:

@@ -1,0 +1,69 @@
+"""The console: same handlers and database as Slack, readable output, piped input."""
+
+from __future__ import annotations
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from bot.config import Settings
+from bot.console import Console, readable
+from bot.migrate import upgrade
+
+
+def test_piped_console_answers_and_exits(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'c.db'}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--user", "maria", "--tz", "Europe/Paris"],
+        input="/wg help\n/wg nonsense\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "only you see this" in out
+    assert "/wg help" in out
+    assert "has no subcommand `nonsense`" in out
+    assert "Traceback" not in out + proc.stderr
+    assert (tmp_path / "c.db").exists()
+
+
+def test_console_rejects_unknown_zone(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'c.db'}"
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "console", "--tz", "Mars/Olympus"],
+        input="",
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "--tz" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_console_in_process_uses_the_database(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    upgrade(url)
+    out = io.StringIO()
+    console = Console(Settings(database_url=url), user="maria", channel="swg", tz="UTC", out=out)
+    console.run(
+        ["/wg admins add <@UJOE>", "/wg admins list", ":as joe", ":in ops"], interactive=False
+    )
+    text = out.getvalue()
+    assert "@UJOE is now a bot admin" in text
+    assert "you are now @joe" in text and "you are now in #ops" in text
+
+
+def test_readable_turns_slack_markup_into_text() -> None:
+    assert readable("<!date^1700000000^{date}|Nov 14> &lt;b&gt; <@U1> <https://x.org|site>") == (
+        "Nov 14 <b> @U1 site (https://x.org)"
+    )

@@ -1,0 +1,33 @@
+"""The manifest declares what the code handles, and the code handles what it declares."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.slack_app import BOT_SCOPES
+from commands.base import FAMILIES, SHORTCUTS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("name", ["manifest.yml", "manifest.socket.yml"])
+def test_manifest_matches_the_code(name: str) -> None:
+    manifest = yaml.safe_load((ROOT / name).read_text())
+    features = manifest["features"]
+    commands = {c["command"].lstrip("/") for c in features["slash_commands"]}
+    assert commands == set(FAMILIES)
+    assert all(c["should_escape"] for c in features["slash_commands"])
+    shortcuts = {s["callback_id"] for s in features.get("shortcuts", [])}
+    assert shortcuts <= set(SHORTCUTS), f"declared but unhandled: {shortcuts - set(SHORTCUTS)}"
+    message_shortcuts = {k for k in SHORTCUTS}
+    assert message_shortcuts <= shortcuts, (
+        f"handled but not declared: {message_shortcuts - shortcuts}"
+    )
+    assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
+    events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"message.channels", "app_home_opened"} <= events
+    assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    assert manifest["settings"]["socket_mode_enabled"] is (name == "manifest.socket.yml")

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_sdk import WebClient
 
 from bot.clock import Clock
@@ -128,7 +129,9 @@ def build_bolt_app(rt: Runtime) -> App:
         # without Bolt's 10 ms ack-polling floor; slow Slack calls go to the outbox.
         "process_before_response": True,
         "token_verification_enabled": False,
-        "raise_error_for_unhandled_request": False,
+        # Raising (to our error handler) skips Bolt's own logging of unmatched
+        # requests, which fails on some malformed payloads.
+        "raise_error_for_unhandled_request": True,
         "ignoring_self_events_enabled": True,
     }
     if settings.oauth_enabled:
@@ -149,4 +152,12 @@ def build_bolt_app(rt: Runtime) -> App:
         kwargs["installation_store"] = store
     app = App(**kwargs)
     register_all(app, rt)
+
+    @app.error
+    def on_error(error: Exception) -> None:
+        if isinstance(error, BoltUnhandledRequestError):
+            log.debug("no listener for this request")
+        else:
+            log.error("listener failed", exc_info=error)
+
     return app

@@ -82,10 +82,22 @@ class WsgiApp:
                 headers[key[5:].replace("_", "-").lower()] = value
         if environ.get("CONTENT_TYPE"):
             headers["content-type"] = environ["CONTENT_TYPE"]
-        req = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers)
         if method == "GET" and not self.rt.settings.oauth_enabled:
             return self._send(start_response, 404, "text/plain; charset=utf-8", b"not found\n")
-        resp = self.bolt.dispatch(req)
+        try:
+            req = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers)
+            resp = self.bolt.dispatch(req)
+        except Exception:
+            if not self._signed(body, headers):
+                return self._send(start_response, 401, "text/plain; charset=utf-8", b"")
+            # A signed payload Bolt itself cannot make sense of: acknowledge it, so
+            # Slack does not retry it, and keep the details in the log.
+            log.warning("unusable payload on %s", environ.get("PATH_INFO"), exc_info=True)
+            return self._send(start_response, 200, "text/plain; charset=utf-8", b"")
+        if resp.status == 404 and method == "POST":
+            # Bolt answers 404 for events and actions nobody listens to; Slack would
+            # retry those, so say "received" instead (signatures were checked before).
+            return self._send(start_response, 200, "text/plain; charset=utf-8", b"")
         out_headers: list[tuple[str, str]] = []
         for name, values in resp.headers.items():
             for value in values if isinstance(values, list | tuple) else [values]:
@@ -95,6 +107,15 @@ class WsgiApp:
         out_headers.append(("Content-Length", str(len(data))))
         start_response(_status(resp.status), out_headers)
         return [data]
+
+    def _signed(self, body: str, headers: dict[str, str | Sequence[str]]) -> bool:
+        from slack_sdk.signature import SignatureVerifier
+
+        secret = self.rt.settings.slack_signing_secret
+        if not secret:
+            return False
+        plain = {k: v if isinstance(v, str) else next(iter(v), "") for k, v in headers.items()}
+        return SignatureVerifier(secret).is_valid_request(body, plain)
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         ok = self.rt.db.ping()

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
+from sqlalchemy.exc import DBAPIError
+
 from bot import outbox
 from bot.errors import Conflict, NotFound, PermissionDenied, UsageError, WgbotError
 from bot.models import ProcessedEvent
@@ -225,6 +227,11 @@ def run_message(rt: Runtime, team_id: str, event_id: str | None, event: MessageE
 
     try:
         return in_transaction(rt, who, handle)
+    except DBAPIError:
+        # The database is away (restarting?): fail the request so that Slack retries
+        # the event; the event_id makes the retry count once.
+        log.warning("message event %s not stored; Slack will retry", event_id)
+        raise
     except Exception:
         log.exception("message event %s failed", event_id)
         return False

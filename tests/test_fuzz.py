@@ -140,7 +140,7 @@ def _no_crash_answers(rb: RunningBot) -> None:
 
 
 def _action_ids() -> list[str]:
-    return sorted(ACTIONS) + ["unknown_action"]
+    return [*sorted(ACTIONS), "unknown_action"]
 
 
 @pytest.mark.parametrize("action_id", _action_ids())
@@ -155,7 +155,7 @@ def test_fuzz_button_values(running_sqlite: RunningBot, action_id: str) -> None:
     run()
 
 
-@pytest.mark.parametrize("callback_id", sorted(VIEWS) + ["unknown_view"])
+@pytest.mark.parametrize("callback_id", [*sorted(VIEWS), "unknown_view"])
 def test_fuzz_view_submissions(running_sqlite: RunningBot, callback_id: str) -> None:
     @QUICK
     @given(

@@ -30,6 +30,9 @@ class Settings:
     bot_admins: frozenset[str] = field(default_factory=frozenset)
     templates_dir: str | None = None
     log_level: str = "INFO"
+    # How long a delivery worker holds a claimed outbox row before another may take it
+    # over; longer than any Slack call can take (the client times out after 10 s).
+    outbox_lease_seconds: int = 60
 
     @property
     def has_slack_credentials(self) -> bool:
@@ -148,4 +151,5 @@ def load_settings(
         bot_admins=admins,
         templates_dir=templates_dir,
         log_level=level,
+        outbox_lease_seconds=_int(env, "WGBOT_OUTBOX_LEASE_SECONDS", 60, 15, 3600),
     )

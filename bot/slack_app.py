@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -93,22 +95,91 @@ def slack_directory(settings: Settings, token_for: TokenLookup, clock: Clock) ->
     return Directory(clock, fetch_user, fetch_members)
 
 
+class InstalledBots:
+    """Bot tokens of the workspaces that installed the app, cached for a minute.
+
+    Bolt's default authorize calls auth.test on every request; the installation
+    store already knows the bot, so a Slack round trip per command is avoided.
+    """
+
+    TTL = 60.0
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+
+        self.settings = settings
+        self.store = SQLAlchemyInstallationStore(
+            client_id=settings.slack_client_id or "", engine=db.engine, logger=log
+        )
+        self._cache: dict[str, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def bot(self, team_id: str | None, enterprise_id: str | None = None) -> Any:
+        key = f"{enterprise_id}:{team_id}"
+        now = time.monotonic()
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit and now - hit[0] < self.TTL:
+                return hit[1]
+        bot = self.store.find_bot(enterprise_id=enterprise_id, team_id=team_id)
+        with self._lock:
+            self._cache[key] = (now, bot)
+        return bot
+
+    def token(self, team_id: str) -> str | None:
+        bot = self.bot(team_id)
+        return bot.bot_token if bot else self.settings.slack_bot_token
+
+    def forget(self, team_id: str | None, enterprise_id: str | None = None) -> None:
+        self.store.delete_installation(enterprise_id=enterprise_id, team_id=team_id)
+        self.store.delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+        with self._lock:
+            self._cache.clear()
+
+    def authorizer(self) -> Any:
+        """A Bolt Authorize answering from the installation store, without auth.test."""
+        from slack_bolt.authorization import AuthorizeResult
+        from slack_bolt.authorization.authorize import Authorize
+
+        bots = self
+
+        class StoreAuthorize(Authorize):  # type: ignore[misc]
+            def __call__(
+                self,
+                *,
+                context: Any,
+                enterprise_id: str | None,
+                team_id: str | None,
+                user_id: str | None,
+            ) -> AuthorizeResult | None:
+                bot = bots.bot(team_id, enterprise_id)
+                if bot is None:
+                    return None
+                return AuthorizeResult(
+                    enterprise_id=enterprise_id,
+                    team_id=team_id,
+                    bot_token=bot.bot_token,
+                    bot_id=bot.bot_id,
+                    bot_user_id=bot.bot_user_id,
+                )
+
+        return StoreAuthorize()
+
+
+_INSTALLED: dict[int, InstalledBots] = {}
+
+
+def installed_bots(settings: Settings, db: Database) -> InstalledBots:
+    """One InstalledBots per database (the token lookup and Bolt share its cache)."""
+    key = id(db)
+    if key not in _INSTALLED:
+        _INSTALLED[key] = InstalledBots(settings, db)
+    return _INSTALLED[key]
+
+
 def installation_token_lookup(settings: Settings, db: Database) -> TokenLookup:
     """Bot tokens of the workspaces that installed the app through OAuth."""
-    store = installation_store(settings, db)
-
-    def lookup(team_id: str) -> str | None:
-        bot = store.find_bot(enterprise_id=None, team_id=team_id)
-        return bot.bot_token if bot else settings.slack_bot_token
-
-    return lookup
-
-
-def installation_store(settings: Settings, db: Database) -> Any:
-    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-
-    store = SQLAlchemyInstallationStore(client_id=settings.slack_client_id or "", engine=db.engine)
-    return store
+    return installed_bots(settings, db).token
 
 
 def build_bolt_app(rt: Runtime) -> App:
@@ -134,24 +205,37 @@ def build_bolt_app(rt: Runtime) -> App:
         "raise_error_for_unhandled_request": True,
         "ignoring_self_events_enabled": True,
     }
+    bots: InstalledBots | None = None
     if settings.oauth_enabled:
         from slack_bolt.oauth.oauth_settings import OAuthSettings
         from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
-        store = installation_store(settings, rt.db)
-        state_store = SQLAlchemyOAuthStateStore(expiration_seconds=600, engine=rt.db.engine)
+        bots = installed_bots(settings, rt.db)
+        state_store = SQLAlchemyOAuthStateStore(
+            expiration_seconds=600, engine=rt.db.engine, logger=log
+        )
         kwargs["oauth_settings"] = OAuthSettings(
             client_id=settings.slack_client_id,
             client_secret=settings.slack_client_secret,
             scopes=BOT_SCOPES,
-            installation_store=store,
+            installation_store=bots.store,
             state_store=state_store,
             install_path="/slack/install",
             redirect_uri_path="/slack/oauth_redirect",
+            install_page_rendering_enabled=False,
         )
-        kwargs["installation_store"] = store
+        kwargs["authorize"] = bots.authorizer()
     app = App(**kwargs)
     register_all(app, rt)
+
+    if bots is not None:
+        installed = bots
+
+        def on_uninstall(body: dict[str, Any]) -> None:
+            installed.forget(body.get("team_id"), body.get("enterprise_id"))
+
+        app.event("app_uninstalled")(on_uninstall)
+        app.event("tokens_revoked")(on_uninstall)
 
     @app.error
     def on_error(error: Exception) -> None:

@@ -86,6 +86,18 @@ class WsgiApp:
             return self._send(start_response, 404, "text/plain; charset=utf-8", b"not found\n")
         try:
             req = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers)
+            flow = self.bolt.oauth_flow
+            if method == "GET" and flow is not None:
+                # The OAuth install pages are plain browser requests, not signed.
+                if environ.get("PATH_INFO") == flow.install_path:
+                    resp = flow.handle_installation(req)
+                elif environ.get("PATH_INFO") == flow.redirect_uri_path:
+                    resp = flow.handle_callback(req)
+                else:
+                    return self._send(
+                        start_response, 404, "text/plain; charset=utf-8", b"not found\n"
+                    )
+                return self._bolt_response(start_response, resp)
             resp = self.bolt.dispatch(req)
         except Exception:
             if not self._signed(body, headers):
@@ -98,6 +110,10 @@ class WsgiApp:
             # Bolt answers 404 for events and actions nobody listens to; Slack would
             # retry those, so say "received" instead (signatures were checked before).
             return self._send(start_response, 200, "text/plain; charset=utf-8", b"")
+        return self._bolt_response(start_response, resp)
+
+    @staticmethod
+    def _bolt_response(start_response: StartResponse, resp: Any) -> Iterable[bytes]:
         out_headers: list[tuple[str, str]] = []
         for name, values in resp.headers.items():
             for value in values if isinstance(values, list | tuple) else [values]:

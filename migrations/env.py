@@ -10,9 +10,11 @@ from sqlalchemy import create_engine, pool
 import bot.models  # noqa: F401  (registers every table)
 from bot.models import Base
 from bot.models.types import UtcDateTime
+from bot.slack_oauth import oauth_metadata
 
 config = context.config
-target_metadata = Base.metadata
+# Our models, plus the tables of slack_sdk's OAuth installation and state stores.
+target_metadata = [Base.metadata, oauth_metadata()]
 
 
 def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import threading
@@ -190,13 +191,21 @@ class RunningBot:
         self.bot.stop()
 
 
+def _serve_until_closed(server: Any) -> None:
+    # close() from another thread pulls the sockets from under waitress's select().
+    with contextlib.suppress(OSError, ValueError):
+        server.run()
+
+
 def start_bot(
     db_url: str, fake: FakeSlack, *, clock: FakeClock | None = None, **settings: Any
 ) -> RunningBot:
     clock = clock or FakeClock(T0)
     bot = build_bot(make_settings(db_url, fake, **settings), clock=clock, pool_size=5)
     server = make_server(WsgiApp(bot.rt, bot.bolt), "127.0.0.1", 0, threads=8)
-    thread = threading.Thread(target=server.run, name="waitress", daemon=True)
+    thread = threading.Thread(
+        target=_serve_until_closed, args=(server,), name="waitress", daemon=True
+    )
     thread.start()
     url = f"http://127.0.0.1:{server.effective_port}"
     sender = SlackSender(url, SIGNING_SECRET, team_id="T1")

@@ -6,10 +6,19 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import MetaData, create_engine, inspect
 
 from bot.migrate import alembic_config, current_heads, upgrade
 from bot.models import Base
+from bot.slack_oauth import oauth_metadata
+
+
+def _all_metadata() -> MetaData:
+    combined = MetaData()
+    for md in (Base.metadata, oauth_metadata()):
+        for table in md.tables.values():
+            table.to_metadata(combined)
+    return combined
 
 
 def test_one_head_only() -> None:
@@ -32,7 +41,7 @@ def test_upgrade_head_matches_models(empty_db: str) -> None:
     try:
         with engine.connect() as conn:
             ctx = MigrationContext.configure(conn, opts={"compare_type": True})
-            diff = compare_metadata(ctx, Base.metadata)
+            diff = compare_metadata(ctx, _all_metadata())
         assert diff == [], f"models and migrations differ: {diff}"
         # Upgrading again is a no-op.
         upgrade(empty_db)

@@ -264,6 +264,9 @@ class FakeSlack:
         self._uploaded: list[UploadedFile] = []
         self._violations: list[str] = []
         self._server_errors: list[str] = []
+        # Other workspaces (OAuth installs): bot token -> team, and OAuth codes.
+        self._workspaces: dict[str, Json] = {}
+        self._oauth_codes: dict[str, str] = {}
 
         self._api: dict[str, Callable[[Json], Json]] = {
             "api.test": self._api_test,
@@ -771,11 +774,58 @@ class FakeSlack:
 
     def _dispatch(self, method: str, call: Call) -> Json:
         api = self._api.get(method)
+        if method == "oauth.v2.access":
+            return self._oauth_v2_access(call.params)
         if api is None:
             return {"ok": False, "error": "unknown_method", "req_method": method}
         if self.require_token and not call.token:
             return {"ok": False, "error": "not_authed"}
+        workspace = self._workspaces.get(call.token or "")
+        if method == "auth.test" and workspace is not None:
+            return {
+                "ok": True,
+                "url": "https://x.slack.com/",
+                "team": workspace["name"],
+                "user": "wgbot",
+                "team_id": workspace["team_id"],
+                "user_id": workspace["bot_user_id"],
+                "bot_id": workspace["bot_id"],
+                "app_id": self.app_id,
+                "is_enterprise_install": False,
+            }
         return api(call.params)
+
+    def add_workspace(
+        self, team_id: str, token: str, *, name: str = "Other Team", code: str | None = None
+    ) -> None:
+        """Another workspace with its own bot token; `code` lets an OAuth install get it."""
+        with self._lock:
+            self._workspaces[token] = {
+                "team_id": team_id,
+                "name": name,
+                "bot_user_id": f"UBOT{team_id}",
+                "bot_id": f"BBOT{team_id}",
+            }
+            if code:
+                self._oauth_codes[code] = token
+
+    def _oauth_v2_access(self, params: Json) -> Json:
+        token = self._oauth_codes.pop(str(params.get("code", "")), None)
+        if token is None:
+            return {"ok": False, "error": "invalid_code"}
+        ws = self._workspaces[token]
+        return {
+            "ok": True,
+            "app_id": self.app_id,
+            "authed_user": {"id": "UINSTALLER"},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": ws["bot_user_id"],
+            "team": {"id": ws["team_id"], "name": ws["name"]},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
 
     # ------------------------------------------------------------------ helpers
 

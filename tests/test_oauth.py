@@ -1,0 +1,84 @@
+"""Several workspaces: the OAuth install flow, per-workspace tokens, and isolation."""
+
+from __future__ import annotations
+
+import http.client
+import urllib.parse
+from collections.abc import Iterator
+
+import pytest
+
+from bot import outbox
+from tests.conftest import RunningBot, start_bot
+from tests.support.fakeslack import FakeSlack
+
+
+@pytest.fixture
+def oauth_bot(db_url: str, fake_slack: FakeSlack) -> Iterator[RunningBot]:
+    rb = start_bot(
+        db_url,
+        fake_slack,
+        slack_bot_token=None,
+        slack_client_id="111.222",
+        slack_client_secret="client-secret",
+    )
+    try:
+        yield rb
+    finally:
+        rb.stop()
+
+
+def _get(rb: RunningBot, path: str, cookie: str | None = None) -> http.client.HTTPResponse:
+    host, port = rb.url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10)
+    conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+    resp = conn.getresponse()
+    resp.read()
+    return resp
+
+
+def install(rb: RunningBot, team_id: str, token: str) -> None:
+    rb.fake.add_workspace(team_id, token, name=f"Team {team_id}", code=f"code-{team_id}")
+    start = _get(rb, "/slack/install")
+    assert start.status == 302
+    location = start.getheader("Location") or ""
+    assert location.startswith("https://slack.com/oauth/v2/authorize")
+    state = urllib.parse.parse_qs(urllib.parse.urlparse(location).query)["state"][0]
+    cookie = (start.getheader("Set-Cookie") or "").split(";")[0]
+    done = _get(rb, f"/slack/oauth_redirect?code=code-{team_id}&state={state}", cookie)
+    assert done.status == 200
+
+
+def test_install_two_workspaces_and_answer_each_with_its_own_token(oauth_bot: RunningBot) -> None:
+    rb = oauth_bot
+    install(rb, "T1", "xoxb-team-one")
+    install(rb, "T2", "xoxb-team-two")
+    for team in ("T1", "T2"):
+        resp = rb.command("/wg", "help", team_id=team)
+        assert resp.status == 200 and "/wg help" in resp.reply_text
+    with rb.bot.rt.db.write() as s:
+        outbox.post_message(s, team_id="T1", channel="C1", text="for one", now=rb.clock.now())
+        outbox.post_message(s, team_id="T2", channel="C9", text="for two", now=rb.clock.now())
+    rb.deliver()
+    tokens = {c.params["text"]: c.token for c in rb.fake.calls_to("chat.postMessage")}
+    assert tokens == {"for one": "xoxb-team-one", "for two": "xoxb-team-two"}
+
+
+def test_unknown_workspace_is_not_served(oauth_bot: RunningBot) -> None:
+    install(oauth_bot, "T1", "xoxb-team-one")
+    resp = oauth_bot.command("/wg", "help", team_id="T404")
+    assert "/wg help" not in resp.reply_text
+
+
+def test_state_must_match(oauth_bot: RunningBot) -> None:
+    oauth_bot.fake.add_workspace("T3", "xoxb-three", code="code-T3")
+    resp = _get(oauth_bot, "/slack/oauth_redirect?code=code-T3&state=forged")
+    assert resp.status != 200 or "error" in (resp.getheader("Content-Type") or "")
+    assert oauth_bot.command("/wg", "help", team_id="T3").reply_text.find("/wg help") == -1
+
+
+def test_uninstall_forgets_the_token(oauth_bot: RunningBot) -> None:
+    install(oauth_bot, "T2", "xoxb-team-two")
+    assert "/wg help" in oauth_bot.command("/wg", "help", team_id="T2").reply_text
+    oauth_bot.sender.event({"type": "app_uninstalled"}, team_id="T2")
+    assert "/wg help" not in oauth_bot.command("/wg", "help", team_id="T2").reply_text

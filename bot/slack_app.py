@@ -143,7 +143,7 @@ class InstalledBots:
 
         bots = self
 
-        class StoreAuthorize(Authorize):  # type: ignore[misc]
+        class StoreAuthorize(Authorize):
             def __call__(
                 self,
                 *,
@@ -151,6 +151,9 @@ class InstalledBots:
                 enterprise_id: str | None,
                 team_id: str | None,
                 user_id: str | None,
+                actor_enterprise_id: str | None = None,
+                actor_team_id: str | None = None,
+                actor_user_id: str | None = None,
             ) -> AuthorizeResult | None:
                 bot = bots.bot(team_id, enterprise_id)
                 if bot is None:
@@ -163,7 +166,7 @@ class InstalledBots:
                     bot_user_id=bot.bot_user_id,
                 )
 
-        return StoreAuthorize()
+        return StoreAuthorize()  # type: ignore[no-untyped-call]
 
 
 _INSTALLED: dict[int, InstalledBots] = {}

@@ -1,5 +1,6 @@
 """SQLAlchemy models; importing this package registers every table on Base.metadata."""
 
+# ruff: noqa: I001  (the core tables first, then each feature's tables)
 from bot.models.base import Base
 from bot.models.core import (
     BotAdmin,
@@ -13,10 +14,10 @@ from bot.models.core import (
 )
 
 # Feature tables register on Base.metadata when their modules are imported.
-import bot.support.models  # noqa: E402,F401
-import bot.meetings.models  # noqa: E402,F401
-import bot.actions.models  # noqa: E402,F401
-import bot.minutes.models  # noqa: E402,F401
+import bot.support.models  # noqa: F401
+import bot.meetings.models  # noqa: F401
+import bot.actions.models  # noqa: F401
+import bot.minutes.models  # noqa: F401
 
 __all__ = [
     "Base",

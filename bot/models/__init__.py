@@ -14,9 +14,9 @@ from bot.models.core import (
 )
 
 # Feature tables register on Base.metadata when their modules are imported.
-import bot.support.models  # noqa: F401
-import bot.meetings.models  # noqa: F401
-import bot.actions.models  # noqa: F401
+import bot.support.models
+import bot.meetings.models
+import bot.actions.models
 import bot.minutes.models  # noqa: F401
 
 __all__ = [

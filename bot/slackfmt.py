@@ -13,6 +13,18 @@ def escape(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+_CONTROL = re.compile(r"<(?=!(?!date\^)|https?:|mailto:)", re.IGNORECASE)
+
+
+def neutralize(text: str) -> str:
+    """Defuse Slack control sequences (<!channel>, <!here>, <http…|…>) in text we did not build.
+
+    A safety net for messages that quote user input (error answers); text from
+    templates is escaped field by field instead.
+    """
+    return _CONTROL.sub("&lt;", text)
+
+
 def user(user_id: str) -> str:
     """A mention of a user id we parsed ourselves (never raw user text)."""
     return f"<@{user_id}>" if _ID.match(user_id) else escape(user_id)

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import UsageError
 from bot.render import blocks as bk
+from bot.slackfmt import escape
 from bot.runtime import Runtime
 
 
@@ -187,7 +188,7 @@ class Router:
                 return self.help()
             word = text.strip().split()[0]
             raise UsageError(
-                f"`/{self.family}` has no subcommand `{word[:40]}`.",
+                f"`/{self.family}` has no subcommand `{escape(word[:40])}`.",
                 usage="\n".join(self.usage_lines()),
             )
         return sc.fn(ctx, rest)

@@ -20,7 +20,7 @@ from bot.errors import Conflict, NotFound, PermissionDenied, UsageError, WgbotEr
 from bot.models import ProcessedEvent
 from bot.runtime import Runtime
 from bot.services.common import ensure_workspace, insert_ignore
-from bot.slackfmt import escape
+from bot.slackfmt import escape, neutralize
 from commands.base import (
     FAMILIES,
     MESSAGE_HOOKS,
@@ -52,20 +52,19 @@ class Identity:
 def error_reply(exc: Exception) -> Reply:
     """The ephemeral answer for a failure: what was wrong and how to do it right."""
     if isinstance(exc, UsageError):
-        text = f":warning: {exc.message}"
+        text = f":warning: {neutralize(exc.message)}"
         if exc.usage:
             text += "\n*Usage:*\n" + "\n".join(
                 f"`{escape(line)}`" for line in exc.usage.splitlines() if line.strip()
             )
         return Reply(text=text)
+    # Error messages often quote what the user typed: defuse control sequences.
     if isinstance(exc, PermissionDenied):
-        return Reply(text=f":no_entry: {exc}")
+        return Reply(text=f":no_entry: {neutralize(str(exc))}")
     if isinstance(exc, NotFound):
-        return Reply(text=f":mag: {exc}")
-    if isinstance(exc, Conflict):
-        return Reply(text=f":warning: {exc}")
-    if isinstance(exc, WgbotError):
-        return Reply(text=f":warning: {exc}")
+        return Reply(text=f":mag: {neutralize(str(exc))}")
+    if isinstance(exc, Conflict | WgbotError):
+        return Reply(text=f":warning: {neutralize(str(exc))}")
     ref = uuid.uuid4().hex[:8]
     log.exception("unexpected error (reference %s)", ref)
     return Reply(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.errors import UsageError
+from bot.slackfmt import escape
 
 # With "escape channels, users and links" on, Slack sends <@U123|name> and <#C123|name>.
 USER_RE = re.compile(r"^<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>$")
@@ -17,7 +18,7 @@ def parse_user(token: str, usage: str) -> str:
     m = USER_RE.match(token) or BARE_USER_RE.match(token)
     if m:
         return m.group(1)
-    shown = token if len(token) <= 40 else token[:40] + "…"
+    shown = escape(token if len(token) <= 40 else token[:40] + "…")
     raise UsageError(f"`{shown}` is not a user mention; pick the person with @.", usage=usage)
 
 
@@ -29,7 +30,7 @@ def parse_channel(token: str, usage: str) -> str:
     m = CHANNEL_RE.match(token)
     if m:
         return m.group(1)
-    raise UsageError(f"`{token[:40]}` is not a channel; pick it with #.", usage=usage)
+    raise UsageError(f"`{escape(token[:40])}` is not a channel; pick it with #.", usage=usage)
 
 
 def is_channel(token: str) -> bool:
@@ -39,5 +40,5 @@ def is_channel(token: str) -> bool:
 def parse_number(token: str, what: str, usage: str) -> int:
     raw = token.lstrip("#")
     if not raw.isdigit() or len(raw) > 9:
-        raise UsageError(f"`{token[:40]}` is not a {what} number.", usage=usage)
+        raise UsageError(f"`{escape(token[:40])}` is not a {what} number.", usage=usage)
     return int(raw)

@@ -8,6 +8,7 @@ from bot.models import Workspace
 from bot.render import render
 from bot.services import permissions
 from bot.slackfmt import channel as channel_ref
+from bot.slackfmt import escape
 from bot.slackfmt import user as user_ref
 from commands.base import FAMILIES, Ctx, Reply, Router, family, split_args
 from commands.parsing import parse_channel, parse_user
@@ -32,7 +33,9 @@ def help_all(ctx: Ctx, args: str) -> Reply:
         name = args.strip().split()[0].lstrip("/").lower()
         if name in FAMILIES:
             return FAMILIES[name].help()
-        raise UsageError(f"There is no command family `{name[:40]}`.", usage="/wg help [family]")
+        raise UsageError(
+            f"There is no command family `{escape(name[:40])}`.", usage="/wg help [family]"
+        )
     ordered = [
         FAMILIES[n]
         for n in ("issue", "support", "meeting", "action", "minutes", "wg")

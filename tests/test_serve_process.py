@@ -25,7 +25,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, timeout: float = 20.0) -> None:
+def wait_http(url: str, timeout: float = 60.0) -> None:
     import urllib.request
 
     deadline = time.monotonic() + timeout
@@ -103,3 +103,49 @@ def test_serve_refuses_an_unmigrated_database(tmp_path: Path, fake_slack: FakeSl
     )
     assert proc.returncode == 2
     assert "wgbot migrate" in proc.stderr
+
+
+@pytest.mark.postgres
+def test_serve_with_worker_processes_on_postgres(
+    pg_url: str, fake_slack: FakeSlack, tmp_path: Path
+) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=fake_slack.url,
+        DATABASE_URL=pg_url,
+    )
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "serve",
+            "--workers",
+            "2",
+            "--port",
+            str(port),
+            "--host",
+            "127.0.0.1",
+        ],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        sender = SlackSender(f"http://127.0.0.1:{port}", SIGNING_SECRET)
+        for n in range(20):
+            resp = sender.command("/wg", f"admins add <@UW{n:03d}>", user_id="UADMIN")
+            assert resp.status == 200 and "now a bot admin" in resp.reply_text
+        listed = sender.command("/wg", "admins list").reply_text
+        assert all(f"<@UW{n:03d}>" in listed for n in range(20))
+        children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+        assert len(children) == 2
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0

@@ -193,3 +193,29 @@ def test_background_thread_delivers_after_commit(running: RunningBot) -> None:
         running.fake.wait_until(lambda: _texts(running) == ["soon"], timeout=5)
     finally:
         running.bot.worker.stop()
+
+
+def test_insert_ignore_and_mark_once_report_first_insert_only(running: RunningBot) -> None:
+    from bot.services.common import mark_once
+
+    with running.bot.rt.db.write() as s:
+        assert mark_once(s, team_id="T1", key="k", now=running.clock.now()) is True
+        assert mark_once(s, team_id="T1", key="k", now=running.clock.now()) is False
+        assert mark_once(s, team_id="T2", key="k", now=running.clock.now()) is True
+
+
+def test_duplicate_event_runs_hooks_once(running: RunningBot) -> None:
+    from bot.models import ProcessedEvent
+    from commands.base import MESSAGE_HOOKS
+
+    seen: list[str] = []
+    MESSAGE_HOOKS.append(lambda ctx, ev: seen.append(ev.text))
+    try:
+        running.sender.message("once", event_id="EvDup")
+        running.sender.message("once", event_id="EvDup", retry_num=1)
+        running.sender.message("once", event_id="EvDup", retry_num=2)
+    finally:
+        MESSAGE_HOOKS.pop()
+    assert seen == ["once"]
+    with running.bot.rt.db.read() as s:
+        assert s.query(ProcessedEvent).filter_by(event_id="EvDup").count() == 1

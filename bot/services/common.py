@@ -17,8 +17,11 @@ def insert_ignore(session: Session, table: FromClause, values: dict[str, Any]) -
     """Insert a row unless its key exists; True when this call inserted it."""
     dialect = session.get_bind().dialect.name
     stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(**values)  # type: ignore[arg-type]
-    result = session.execute(stmt.on_conflict_do_nothing())
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+    # rowcount is not reliable for INSERT … ON CONFLICT on every driver (psycopg
+    # reports -1): RETURNING a key column tells whether a row was inserted.
+    key = next(iter(table.primary_key.columns))
+    result = session.execute(stmt.on_conflict_do_nothing().returning(key))
+    return result.first() is not None
 
 
 def ensure_workspace(session: Session, *, team_id: str, now: datetime) -> Workspace:

@@ -19,7 +19,7 @@ def insert_ignore(session: Session, table: FromClause, values: dict[str, Any]) -
     stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(**values)  # type: ignore[arg-type]
     # rowcount is not reliable for INSERT … ON CONFLICT on every driver (psycopg
     # reports -1): RETURNING a key column tells whether a row was inserted.
-    key = next(iter(table.primary_key.columns))
+    key = next(iter(table.primary_key))
     result = session.execute(stmt.on_conflict_do_nothing().returning(key))
     return result.first() is not None
 

@@ -1,1 +1,1 @@
-"""timekit: Slack-free domain code."""
+"""timekit: time zones, parsing, DST, recurrences and fair slots (pure: no DB, no Slack)."""

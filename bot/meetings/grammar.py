@@ -1,0 +1,594 @@
+"""The one-line grammar of /meeting schedule, edit and times (pure functions).
+
+    "SWG" every 2 weeks on tuesday at 16:00 UTC for 1h starting 2026-12-01
+    "TWG sync" every first monday at 15:00 Europe/Paris remind 1d,15m
+    "Ops weekly" every wednesday at 9am America/Chicago for 90m in #ops
+    "Planning" on 2026-12-03 at 07:00 PT for 1h
+
+Words are grouped into clauses by keywords (every, on, at, for, starting, until,
+in, remind, chairs, agenda, join, skip); each clause has its own small parser.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from datetime import date, datetime, time
+
+from bot.errors import UsageError
+from bot.meetings.services import DEFAULT_REMINDERS, MAX_NAME, MAX_URL, Draft
+from bot.slackfmt import escape
+from bot.timekit.parse import (
+    WEEKDAYS,
+    next_weekday,
+    parse_duration,
+    parse_offsets,
+    take_clock,
+    take_date,
+    weekday_of,
+)
+from bot.timekit.recurrence import Recurrence
+from bot.timekit.zones import ZoneReading, get_zone, resolve_zone
+
+SCHEDULE_USAGE = (
+    '/meeting schedule "NAME" every <weekday[s] | day | weekday | 2 weeks on DAY | '
+    "first|second|third|fourth|last DAY | odd|even week on DAY> at TIME [ZONE] "
+    "[for 1h] [starting DATE] [until DATE | N times] [in #channel] [remind 1d,15m] "
+    "[chairs @a @b] [agenda URL] [join URL] [skip DATE[,DATE]]\n"
+    '/meeting schedule "NAME" on DATE at TIME [ZONE] [for 1h] [in #channel]\n'
+    "/meeting schedule   (opens a form)"
+)
+TIMES_USAGE = "/meeting times [WEEKDAY] [DATE] TIME [ZONE] [in ZONE, ZONE, ...]"
+
+RECURRENCE_WORDS = {"every", "each", "daily", "weekly", "weekdays", "biweekly", "monthly"}
+KEYWORDS = RECURRENCE_WORDS | {
+    "on",
+    "at",
+    "for",
+    "starting",
+    "from",
+    "beginning",
+    "until",
+    "till",
+    "through",
+    "in",
+    "remind",
+    "reminder",
+    "reminders",
+    "chair",
+    "chairs",
+    "agenda",
+    "join",
+    "link",
+    "skip",
+    "except",
+}
+ORDINALS = {
+    "first": 1,
+    "1st": 1,
+    "second": 2,
+    "2nd": 2,
+    "third": 3,
+    "3rd": 3,
+    "fourth": 4,
+    "4th": 4,
+    "last": -1,
+}
+_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
+_URL = re.compile(r"^<?(https?://[^\s<>|]+)(?:\|[^>]*)?>?$")
+
+
+@dataclass(frozen=True)
+class Clause:
+    keyword: str
+    words: list[str]
+
+
+def clauses(words: list[str]) -> list[Clause]:
+    """Group words by keyword; `on` inside a recurrence clause stays part of it."""
+    out: list[Clause] = []
+    for word in words:
+        low = word.lower()
+        starts_new = low in KEYWORDS or low.startswith("biweekly-")
+        in_recurrence = bool(out) and (
+            out[-1].keyword in RECURRENCE_WORDS or out[-1].keyword.startswith("biweekly")
+        )
+        if low == "on" and in_recurrence:
+            starts_new = False
+        if starts_new:
+            out.append(Clause(low, []))
+        elif out:
+            out[-1].words.append(word)
+        else:
+            out.append(Clause("", [word]))
+    return out
+
+
+def _days(words: list[str], usage: str) -> tuple[int, ...]:
+    found: list[int] = []
+    for w in words:
+        for part in w.split(","):
+            part = part.strip().lower()
+            if not part or part in ("and", "on", "&", "the"):
+                continue
+            d = weekday_of(part)
+            if d is None:
+                raise UsageError(f"`{escape(part[:20])}` is not a day of the week.", usage)
+            found.append(d)
+    return tuple(sorted(set(found)))
+
+
+def parse_recurrence(keyword: str, words: list[str], usage: str = SCHEDULE_USAGE) -> Recurrence:
+    """``every 2 weeks on tuesday``, ``every first monday``, ``biweekly-odd thursday`` …"""
+    low = [w.lower().rstrip(",") for w in words]
+    count = None
+    if len(low) >= 2 and low[-1] in ("times", "meetings", "occurrences") and low[-2].isdigit():
+        count = int(low[-2])
+        low = low[:-2]
+    rec = _recurrence(keyword, low, usage)
+    if count is not None:
+        if not 1 <= count <= 1000:
+            raise UsageError("A count must be between 1 and 1000.", usage)
+        rec = Recurrence(rec.kind, rec.interval, rec.weekdays, rec.parity, rec.setpos, None, count)
+    return rec
+
+
+def _recurrence(keyword: str, low: list[str], usage: str) -> Recurrence:
+    if keyword == "daily":
+        return Recurrence("daily")
+    if keyword == "weekdays":
+        return Recurrence("weekdays")
+    if keyword.startswith("biweekly-") or (
+        keyword == "biweekly" and low[:1] in (["odd"], ["even"])
+    ):
+        parity = keyword.split("-", 1)[1] if "-" in keyword else low.pop(0)
+        if parity not in ("odd", "even"):
+            raise UsageError(f"`{keyword}`: say biweekly-odd or biweekly-even.", usage)
+        return Recurrence("weekly", 2, _days(low, usage), parity)  # type: ignore[arg-type]
+    if keyword == "biweekly":
+        return Recurrence("weekly", 2, _days(low, usage))
+    if keyword == "weekly":
+        return Recurrence("weekly", 1, _days(low, usage))
+    if keyword == "monthly":
+        return _monthly([w for w in low if w not in ("on", "the")], 1, usage)
+    # every / each
+    if not low:
+        raise UsageError("`every` what? (day, weekday, monday, 2 weeks on tuesday …)", usage)
+    head = low[0]
+    if head in ("day", "days"):
+        return Recurrence("daily")
+    if head in ("weekday", "weekdays", "workday", "workdays"):
+        return Recurrence("weekdays")
+    if head == "other":
+        rest = [w for w in low[1:] if w not in ("week", "on")]
+        return Recurrence("weekly", 2, _days(rest, usage))
+    if head in ("odd", "even"):
+        rest = [w for w in low[1:] if w not in ("iso", "week", "weeks", "on")]
+        return Recurrence("weekly", 2, _days(rest, usage), head)  # type: ignore[arg-type]
+    if head.isdigit():
+        n = int(head)
+        unit = low[1] if len(low) > 1 else ""
+        if not 1 <= n <= 52:
+            raise UsageError("Repeat every 1 to 52 weeks.", usage)
+        if unit in ("day", "days"):
+            return Recurrence("daily", n)
+        if unit in ("week", "weeks"):
+            return Recurrence("weekly", n, _days([w for w in low[2:] if w != "on"], usage))
+        if unit in ("month", "months"):
+            return _monthly([w for w in low[2:] if w not in ("on", "the")], n, usage)
+        raise UsageError(f"`every {head} {unit}`: say days, weeks or months.", usage)
+    if head in ("week", "weeks"):
+        return Recurrence("weekly", 1, _days([w for w in low[1:] if w != "on"], usage))
+    if head in ("month", "months"):
+        return _monthly([w for w in low[1:] if w not in ("on", "the")], 1, usage)
+    if head in ORDINALS:
+        return _monthly(low, 1, usage)
+    return Recurrence("weekly", 1, _days(low, usage))
+
+
+def _monthly(low: list[str], interval: int, usage: str) -> Recurrence:
+    words = [w for w in low if w not in ("of", "the", "month", "each", "every")]
+    if len(words) != 2 or words[0] not in ORDINALS or weekday_of(words[1]) is None:
+        raise UsageError(
+            "Monthly meetings are on the first, second, third, fourth or last weekday "
+            "(`every first monday`).",
+            usage,
+        )
+    day = weekday_of(words[1])
+    assert day is not None
+    return Recurrence("monthly", interval, (day,), setpos=ORDINALS[words[0]])
+
+
+def parse_url(text: str, what: str, usage: str) -> str | None:
+    if text.lower() in ("none", "-", "no"):
+        return None
+    m = _URL.match(text.strip())
+    if not m:
+        raise UsageError(f"The {what} must be an http(s) link, not `{escape(text[:60])}`.", usage)
+    if len(m[1]) > MAX_URL:
+        raise UsageError(f"The {what} link is too long (at most {MAX_URL} characters).", usage)
+    return m[1]
+
+
+def parse_users(words: list[str], usage: str) -> tuple[str, ...]:
+    if [w.lower() for w in words] == ["none"]:
+        return ()
+    out: list[str] = []
+    for w in words:
+        for part in w.split(","):
+            if not part or part.lower() == "and":
+                continue
+            m = _USER.match(part)
+            if not m:
+                raise UsageError(f"`{escape(part[:40])}` is not a @mention of a person.", usage)
+            out.append(m[1])
+    return tuple(dict.fromkeys(out))
+
+
+def parse_channel_word(word: str, usage: str) -> str | None:
+    m = _CHANNEL.match(word)
+    return m[1] if m else None
+
+
+def parse_dates(words: list[str], today: date, usage: str) -> list[date]:
+    flat = [p for w in words for p in w.split(",") if p]
+    out: list[date] = []
+    i = 0
+    while i < len(flat):
+        taken = take_date(flat, i, today)
+        if taken is None:
+            raise UsageError(f"`{escape(flat[i][:30])}` is not a date (use 2026-12-24).", usage)
+        out.append(taken.value)
+        i += taken.used
+    return out
+
+
+def one_date(words: list[str], today: date, usage: str, what: str) -> date:
+    if not words:
+        raise UsageError(f"Give a date after `{what}` (like 2026-12-01).", usage)
+    low = words[0].lower()
+    wd = weekday_of(low)
+    if wd is not None and len(words) == 1:
+        return next_weekday(today, wd)
+    taken = take_date(words, 0, today)
+    if taken is None or taken.used != len(words):
+        raise UsageError(f"`{escape(' '.join(words)[:40])}` is not a date (use 2026-12-01).", usage)
+    return taken.value
+
+
+@dataclass(frozen=True)
+class When:
+    """``at TIME [ZONE]`` read from a clause."""
+
+    at: time
+    zone: ZoneReading | None
+
+
+def parse_at(words: list[str], usage: str) -> When:
+    taken = take_clock(words, 0)
+    if taken is None:
+        shown = " ".join(words[:2])[:30] or "nothing"
+        raise UsageError(
+            f"`{escape(shown)}` is not a time of day (try 16:00, 9am, 12pm or 9:30 pm).", usage
+        )
+    rest = " ".join(words[taken.used :]).strip()
+    return When(taken.value, resolve_zone(rest, usage) if rest else None)
+
+
+def parse_schedule(
+    text_words: list[str], *, channel_id: str, default_tz: str, now: datetime
+) -> Draft:
+    """A schedule request from its words (the name first, quoted)."""
+    usage = SCHEDULE_USAGE
+    if not text_words:
+        raise UsageError("Say what to schedule.", usage)
+    name = text_words[0].strip()
+    if name.lower() in KEYWORDS or not name:
+        raise UsageError('Start with the series name in quotes: `"SWG" every tuesday …`.', usage)
+    if len(name) > MAX_NAME:
+        raise UsageError(f"The name is too long (at most {MAX_NAME} characters).", usage)
+    parts = clauses(text_words[1:])
+    if parts and parts[0].keyword == "":
+        raise UsageError(
+            f"I did not understand `{escape(' '.join(parts[0].words)[:60])}`; "
+            "put a multi-word name in quotes.",
+            usage,
+        )
+    notes: list[str] = []
+    rec: Recurrence | None = None
+    once_day: date | None = None
+    once_weekday: int | None = None
+    when: When | None = None
+    duration = 60
+    start: date | None = None
+    until: date | None = None
+    count: int | None = None
+    channel = channel_id
+    reminders: tuple[int, ...] = DEFAULT_REMINDERS
+    chairs: tuple[str, ...] = ()
+    agenda = join = None
+    skip_words: list[str] = []
+    seen: set[str] = set()
+    for c in parts:
+        key = c.keyword
+        group = "recurrence" if key in RECURRENCE_WORDS or key.startswith("biweekly") else key
+        if group in seen and group not in ("skip",):
+            raise UsageError(f"`{key}` is given twice.", usage)
+        seen.add(group)
+        if group == "recurrence":
+            rec = parse_recurrence(key, c.words, usage)
+        elif key == "on":
+            if not c.words:
+                raise UsageError("Give a date after `on` (like 2026-12-03).", usage)
+            wd = weekday_of(c.words[0])
+            if wd is not None and len(c.words) == 1:
+                once_weekday = wd
+            else:
+                # Dates come before the zone is known: read them against UTC's today.
+                once_day = one_date(c.words, now.date(), usage, "on")
+        elif key == "at":
+            when = parse_at(c.words, usage)
+        elif key == "for":
+            joined = " ".join(c.words).lower()
+            m = re.fullmatch(r"(\d+)\s*(times|meetings|occurrences|sessions)", joined)
+            if m:
+                count = int(m[1])
+            else:
+                duration = parse_duration(joined, usage)
+        elif key in ("starting", "from", "beginning"):
+            start = one_date([w for w in c.words if w.lower() != "on"], now.date(), usage, key)
+        elif key in ("until", "till", "through"):
+            until = one_date(c.words, now.date(), usage, key)
+        elif key == "in":
+            if len(c.words) == 1 and parse_channel_word(c.words[0], usage):
+                channel = parse_channel_word(c.words[0], usage) or channel
+            elif c.words and c.words[0].startswith(("#", "<#")):
+                raise UsageError(f"`{escape(c.words[0][:40])}` is not a channel I can see.", usage)
+            else:
+                if when is None:
+                    raise UsageError("Give the time (`at 16:00`) before its zone.", usage)
+                when = When(when.at, resolve_zone(" ".join(c.words), usage))
+        elif key in ("remind", "reminder", "reminders"):
+            reminders = tuple(parse_offsets(" ".join(c.words), usage))
+        elif key in ("chair", "chairs"):
+            chairs = parse_users(c.words, usage)
+        elif key == "agenda":
+            agenda = parse_url(" ".join(c.words), "agenda", usage)
+        elif key in ("join", "link"):
+            join = parse_url(" ".join(c.words), "join", usage)
+        elif key in ("skip", "except"):
+            skip_words.extend(c.words)
+    if when is None:
+        raise UsageError("Say at what time (`at 16:00 Europe/Paris`).", usage)
+    if rec is None and once_day is None and once_weekday is None:
+        raise UsageError(
+            "Say when it repeats (`every tuesday`) or its date (`on 2026-12-03`).", usage
+        )
+    if rec is not None and (once_day is not None or once_weekday is not None):
+        raise UsageError("Give either a repetition (`every …`) or one date (`on …`).", usage)
+    if when.zone is None:
+        reading = ZoneReading(default_tz, default_tz)
+        notes.append(f"No time zone given: I used your Slack time zone, {default_tz}.")
+    else:
+        reading = when.zone
+        if reading.note:
+            notes.append(reading.note)
+    tz = reading.key
+    today = now.astimezone(get_zone(tz)).date()
+    if rec is None:
+        rec = Recurrence("once")
+        start = once_day or next_weekday(today, once_weekday or 0)
+        explicit = True
+    else:
+        explicit = start is not None
+        if rec.kind in ("weekly",) and not rec.weekdays:
+            anchor = start or today
+            rec = Recurrence(
+                rec.kind, rec.interval, (anchor.weekday(),), rec.parity, rec.setpos, None, None
+            )
+        if until is not None and count is not None:
+            raise UsageError("Give an end date or a count, not both.", usage)
+        if until is not None or count is not None:
+            rec = Recurrence(
+                rec.kind,
+                rec.interval,
+                rec.weekdays,
+                rec.parity,
+                rec.setpos,
+                until,
+                count or rec.count,
+            )
+    if rec.kind == "once" and (until is not None or count is not None):
+        raise UsageError("A one-off meeting has no end date or count.", usage)
+    skips = tuple((d, "") for d in parse_dates(skip_words, today, usage)) if skip_words else ()
+    return Draft(
+        name=name,
+        channel_id=channel,
+        tz=tz,
+        at=when.at,
+        recurrence=rec,
+        start_date=start,
+        start_explicit=explicit,
+        duration=duration,
+        reminders=reminders,
+        chairs=chairs,
+        agenda_url=agenda,
+        join_url=join,
+        skips=skips,
+        notes=tuple(notes),
+    )
+
+
+EDIT_FIELDS = {
+    "name": "name",
+    "time": "time",
+    "at": "time",
+    "zone": "zone",
+    "tz": "zone",
+    "timezone": "zone",
+    "duration": "duration",
+    "length": "duration",
+    "schedule": "schedule",
+    "every": "schedule",
+    "repeat": "schedule",
+    "until": "until",
+    "end": "until",
+    "count": "count",
+    "channel": "channel",
+    "remind": "remind",
+    "reminders": "remind",
+    "chairs": "chairs",
+    "chair": "chairs",
+    "agenda": "agenda",
+    "join": "join",
+    "link": "join",
+}
+EDIT_USAGE = (
+    "/meeting edit <series> name|time|zone|duration|schedule|until|count|channel|remind|"
+    "chairs|agenda|join <value>\n"
+    '/meeting edit SWG time 17:00   ·   /meeting edit 3 schedule every other tuesday   ·   /meeting edit "TWG sync" agenda https://…'
+)
+
+
+def apply_edit(draft: Draft, field: str, words: list[str], *, now: datetime) -> Draft:
+    """The draft with one field changed."""
+    usage = EDIT_USAGE
+    name = EDIT_FIELDS.get(field.lower())
+    if name is None:
+        raise UsageError(f"`{escape(field[:30])}` is not a field I can change.", usage)
+    if not words:
+        raise UsageError(f"Give the new {name}.", usage)
+    joined = " ".join(words)
+    today = now.astimezone(get_zone(draft.tz)).date()
+    rec = draft.recurrence
+    notes: list[str] = []
+    changes: dict[str, object] = {}
+    if name == "name":
+        if len(joined) > MAX_NAME:
+            raise UsageError(f"The name is too long (at most {MAX_NAME} characters).", usage)
+        changes["name"] = joined.strip()
+    elif name == "time":
+        when = parse_at(words, usage)
+        changes["at"] = when.at
+        if when.zone:
+            changes["tz"] = when.zone.key
+            notes.extend([when.zone.note] if when.zone.note else [])
+    elif name == "zone":
+        reading = resolve_zone(joined, usage)
+        changes["tz"] = reading.key
+        notes.extend([reading.note] if reading.note else [])
+    elif name == "duration":
+        changes["duration"] = parse_duration(joined, usage)
+    elif name == "schedule":
+        first = words[0].lower()
+        key = first if first in RECURRENCE_WORDS or first.startswith("biweekly") else "every"
+        rest = words[1:] if key == first else words
+        new = parse_recurrence(key, rest, usage)
+        if new.kind == "weekly" and not new.weekdays:
+            new = Recurrence(new.kind, new.interval, (today.weekday(),), new.parity)
+        changes.update(recurrence=new, start_date=today, start_explicit=False)
+    elif name == "until":
+        if rec.kind == "once":
+            raise UsageError("A one-off meeting has no end date.", usage)
+        end = (
+            None if joined.lower() in ("never", "none") else one_date(words, today, usage, "until")
+        )
+        changes["recurrence"] = Recurrence(
+            rec.kind, rec.interval, rec.weekdays, rec.parity, rec.setpos, end, None
+        )
+    elif name == "count":
+        if rec.kind == "once":
+            raise UsageError("A one-off meeting has no count.", usage)
+        if not joined.isdigit() or not 1 <= int(joined) <= 1000:
+            raise UsageError("The count is a number from 1 to 1000.", usage)
+        changes["recurrence"] = Recurrence(
+            rec.kind, rec.interval, rec.weekdays, rec.parity, rec.setpos, None, int(joined)
+        )
+    elif name == "channel":
+        channel = parse_channel_word(words[0], usage)
+        if channel is None:
+            raise UsageError(f"`{escape(words[0][:40])}` is not a #channel.", usage)
+        changes["channel_id"] = channel
+    elif name == "remind":
+        changes["reminders"] = tuple(parse_offsets(joined, usage))
+    elif name == "chairs":
+        changes["chairs"] = parse_users(words, usage)
+    elif name == "agenda":
+        changes["agenda_url"] = parse_url(joined, "agenda", usage)
+    elif name == "join":
+        changes["join_url"] = parse_url(joined, "join", usage)
+    return replace(draft, **changes, notes=tuple(notes))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class TimesRequest:
+    naive: datetime
+    zone: ZoneReading | None
+    targets: list[ZoneReading]
+    warnings: list[str]
+
+
+def parse_times(text: str, *, today_in: date) -> TimesRequest:
+    """``wednesday 2027-03-10 9am America/Los_Angeles in New York, London, India``."""
+    usage = TIMES_USAGE
+    left, sep, right = _split_in(text)
+    words = left.split()
+    if not words:
+        raise UsageError("Give a time to convert.", usage)
+    weekday: int | None = None
+    day: date | None = None
+    clock: time | None = None
+    zone_words: list[str] = []
+    i = 0
+    while i < len(words):
+        w = words[i].lower().rstrip(",")
+        if w in ("on", "at"):
+            i += 1
+            continue
+        wd = weekday_of(w)
+        if wd is not None and weekday is None and day is None:
+            weekday = wd
+            i += 1
+            continue
+        if day is None:
+            taken_d = take_date(words, i, today_in)
+            if taken_d is not None:
+                day = taken_d.value
+                i += taken_d.used
+                continue
+        if clock is None:
+            taken_c = take_clock(words, i)
+            if taken_c is not None:
+                clock = taken_c.value
+                i += taken_c.used
+                continue
+        zone_words.append(words[i])
+        i += 1
+    if clock is None:
+        raise UsageError(
+            f"No time of day in `{escape(left[:60])}` (try 16:00, 9am, 12pm or 9:30 pm).", usage
+        )
+    warnings: list[str] = []
+    if day is None:
+        day = next_weekday(today_in, weekday) if weekday is not None else today_in
+    elif weekday is not None and day.weekday() != weekday:
+        warnings.append(
+            f"{day:%Y-%m-%d} is a {WEEKDAYS[day.weekday()].capitalize()}, "
+            f"not a {WEEKDAYS[weekday].capitalize()}: I used the date."
+        )
+    zone = resolve_zone(" ".join(zone_words), usage) if zone_words else None
+    targets: list[ZoneReading] = []
+    if sep:
+        for part in re.split(r",|\band\b", right):
+            if part.strip():
+                targets.append(resolve_zone(part.strip(), usage))
+    return TimesRequest(datetime.combine(day, clock), zone, targets, warnings)
+
+
+def _split_in(text: str) -> tuple[str, str, str]:
+    m = re.search(r"\s(?:in|to)\s", f" {text} ")
+    if not m:
+        return text.strip(), "", ""
+    padded = f" {text} "
+    return padded[: m.start()].strip(), "in", padded[m.end() :].strip()

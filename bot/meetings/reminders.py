@@ -1,0 +1,127 @@
+"""Meeting reminders: computed from the series each minute, posted once each.
+
+Nothing is stored ahead of time: a reminder is due when an occurrence starts within
+one of its series' offsets. A JobMark (mark_once) records each one posted, in the
+same transaction as the outbox row, so a restart, a late tick or a second process
+never posts it twice. After downtime, only the most recent overdue reminder of a
+meeting that has not begun is posted; the older ones are marked without posting.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot import outbox
+from bot.jobs import periodic
+from bot.meetings.models import MeetingSeries
+from bot.meetings.present import occurrence_view, series_view
+from bot.meetings.services import schedule_of
+from bot.render import blocks as bk
+from bot.render import render
+from bot.runtime import Runtime
+from bot.services.common import mark_once
+from bot.services.hooks import REMINDER_SECTIONS
+from bot.slackfmt import escape
+from bot.timekit.recurrence import Occurrence, occurrences
+
+log = logging.getLogger(__name__)
+
+
+def reminder_key(series: MeetingSeries, occ: Occurrence, offset: int) -> str:
+    return f"meeting-reminder:{series.id}:{occ.start:%Y%m%dT%H%M}:{offset}"
+
+
+def _sections(session: Session, series: MeetingSeries, now: datetime) -> list[str]:
+    out: list[str] = []
+    for hook in REMINDER_SECTIONS:
+        try:
+            text = hook(session, series.team_id, series.channel_id, now)
+        except Exception:
+            # Another feature's failure must not cost the group its reminder.
+            log.exception("reminder section hook failed")
+            continue
+        if text:
+            out.append(text)
+    return out
+
+
+def post_reminder(
+    session: Session, *, series: MeetingSeries, occ: Occurrence, offset: int, now: datetime
+) -> None:
+    view = series_view(series, next_occ=occ)
+    markup = render(
+        "meetings/reminder.slack.j2",
+        s=view,
+        occ=occurrence_view(occ, series.home_tz),
+        lead=_lead(occ.start - now),
+        sections=_sections(session, series, now),
+    )
+    blocks = bk.from_markup(markup)[: bk.MAX_MESSAGE_BLOCKS]
+    outbox.post_message(
+        session,
+        team_id=series.team_id,
+        channel=series.channel_id,
+        text=f"Reminder: {escape(series.name)} starts in {_lead(occ.start - now)}",
+        blocks=blocks,
+        now=now,
+        key=reminder_key(series, occ, offset),
+    )
+
+
+def _lead(delta: timedelta) -> str:
+    minutes = max(1, round(delta.total_seconds() / 60))
+    if minutes >= 1410:
+        days = round(minutes / 1440)
+        return "1 day" if days == 1 else f"{days} days"
+    if minutes >= 90:
+        return f"{round(minutes / 60)} hours"
+    if minutes == 60:
+        return "1 hour"
+    return "1 minute" if minutes == 1 else f"{minutes} minutes"
+
+
+def due_reminders(session: Session, *, now: datetime) -> int:
+    """Post every reminder that is due and not yet posted; the number posted."""
+    posted = 0
+    rows = session.scalars(
+        select(MeetingSeries).where(MeetingSeries.cancelled_at.is_(None)).order_by(MeetingSeries.id)
+    )
+    for series in rows:
+        offsets = sorted({int(o) for o in series.reminder_offsets or []})
+        if not offsets:
+            continue
+        horizon = now + timedelta(minutes=offsets[-1]) + timedelta(seconds=1)
+        # Only meetings that have not begun: after == now excludes those under way.
+        for occ in occurrences(schedule_of(series), after=now, before=horizon, limit=50):
+            if occ.start <= now:
+                continue
+            due = [
+                m
+                for m in offsets
+                if occ.start - timedelta(minutes=m) <= now
+                and occ.start - timedelta(minutes=m) >= series.reminders_from
+            ]
+            if not due:
+                continue
+            latest = min(due)
+            for m in due:
+                first_time = mark_once(
+                    session,
+                    team_id=series.team_id,
+                    key=reminder_key(series, occ, m),
+                    now=now,
+                )
+                if first_time and m == latest:
+                    post_reminder(session, series=series, occ=occ, offset=m, now=now)
+                    posted += 1
+    return posted
+
+
+@periodic("meeting-reminders", every=60)
+def reminders_task(rt: Runtime, now: datetime) -> int:
+    with rt.db.write() as session:
+        return due_reminders(session, now=now)

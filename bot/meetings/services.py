@@ -1,0 +1,394 @@
+"""Meeting series use cases: plan, check conflicts, save, find, skip, cancel, list."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import NotFound, UsageError
+from bot.meetings.models import CalendarFeed, MeetingSeries
+from bot.services.common import insert_ignore, next_number
+from bot.slackfmt import escape
+from bot.timekit.dst import LocalKind, classify, localize
+from bot.timekit.recurrence import (
+    Occurrence,
+    Recurrence,
+    Schedule,
+    first_on_or_after,
+    from_rrule,
+    iter_occurrences,
+    occurrences,
+    to_rrule,
+)
+from bot.timekit.zones import get_zone, utc_offset_label
+
+DEFAULT_REMINDERS = (1440, 15)
+CONFLICT_HORIZON = timedelta(days=366)
+MAX_NAME = 80
+MAX_URL = 400
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A series as asked for, before it is planned and saved."""
+
+    name: str
+    channel_id: str
+    tz: str
+    at: time
+    recurrence: Recurrence = field(default_factory=Recurrence)
+    start_date: date | None = None
+    start_explicit: bool = False
+    duration: int = 60
+    reminders: tuple[int, ...] = DEFAULT_REMINDERS
+    chairs: tuple[str, ...] = ()
+    agenda_url: str | None = None
+    join_url: str | None = None
+    skips: tuple[tuple[date, str], ...] = ()
+    notes: tuple[str, ...] = field(default=(), compare=False)
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data.pop("notes")
+        return json.dumps(data, default=str, separators=(",", ":"))
+
+    @classmethod
+    def from_json(cls, raw: str) -> Draft:
+        d: dict[str, Any] = json.loads(raw)
+        rec = dict(d["recurrence"])
+        rec["weekdays"] = tuple(rec["weekdays"])
+        rec["until"] = date.fromisoformat(rec["until"]) if rec.get("until") else None
+        return cls(
+            name=d["name"],
+            channel_id=d["channel_id"],
+            tz=d["tz"],
+            at=time.fromisoformat(d["at"]),
+            recurrence=Recurrence(**rec),
+            start_date=date.fromisoformat(d["start_date"]) if d.get("start_date") else None,
+            start_explicit=bool(d.get("start_explicit")),
+            duration=int(d["duration"]),
+            reminders=tuple(int(x) for x in d["reminders"]),
+            chairs=tuple(d["chairs"]),
+            agenda_url=d.get("agenda_url"),
+            join_url=d.get("join_url"),
+            skips=tuple((date.fromisoformat(s[0]), str(s[1])) for s in d.get("skips") or ()),
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A draft made concrete: the first start and the RRULE, checked against DST."""
+
+    draft: Draft
+    dtstart: datetime  # aware, home zone
+    rrule: str
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def schedule(self) -> Schedule:
+        return Schedule(
+            dtstart=self.dtstart,
+            tz=self.draft.tz,
+            rrule=self.rrule,
+            exdates=tuple(d for d, _ in self.draft.skips),
+            duration=timedelta(minutes=self.draft.duration),
+        )
+
+
+@dataclass(frozen=True)
+class Clash:
+    number: int
+    name: str
+    channel_id: str
+    start: datetime  # UTC, the first overlapping occurrence of the other series
+    ours: datetime  # UTC, our occurrence it overlaps
+    why: str  # "channel" or a chair's user id
+
+
+def plan(
+    draft: Draft, *, now: datetime, allow_past: bool = False, usage: str | None = None
+) -> Plan:
+    """Find the first occurrence, refuse DST gaps/overlaps and the past, note later shifts."""
+    zone = get_zone(draft.tz)
+    today = now.astimezone(zone).date()
+    day = draft.start_date or today
+    rec = draft.recurrence
+    if rec.kind == "once":
+        naive = datetime.combine(day, draft.at)
+        first = localize(naive, draft.tz, usage)
+    else:
+        found = first_on_or_after(rec, tz=draft.tz, day=day, at=draft.at)
+        # Without an explicit start, today's occurrence may be over already: take the next.
+        while found is not None and found < now and not draft.start_explicit and not allow_past:
+            found = first_on_or_after(
+                rec, tz=draft.tz, day=found.date() + timedelta(days=1), at=draft.at
+            )
+        if found is None:
+            raise UsageError("That schedule has no meeting at all (check the end date).", usage)
+        first = localize(found.replace(tzinfo=None), draft.tz, usage)
+    if first < now and not allow_past:
+        raise UsageError(
+            f"That would start in the past ({first:%a %Y-%m-%d %H:%M} {draft.tz}); "
+            "give a later date.",
+            usage,
+        )
+    if rec.until and rec.until < first.date():
+        raise UsageError("The end date is before the first meeting.", usage)
+    rrule_text = to_rrule(rec, tz=draft.tz, at=draft.at)
+    warnings = _dst_warnings(
+        Schedule(first, draft.tz, rrule_text, tuple(d for d, _ in draft.skips)), now
+    )
+    return Plan(draft, first, rrule_text, warnings)
+
+
+def _dst_warnings(s: Schedule, now: datetime) -> tuple[str, ...]:
+    out: list[str] = []
+    wall = s.local_start.time()
+    for occ in occurrences(s, after=max(now, s.dtstart), before=now + CONFLICT_HORIZON, limit=400):
+        naive = datetime.combine(occ.local_date, wall)
+        kind = LocalKind.GAP if occ.shifted else classify(naive, s.tz)
+        if kind is LocalKind.GAP:
+            out.append(
+                f"{wall:%H:%M} does not exist in {s.tz} on {occ.local:%a %Y-%m-%d} "
+                f"(clocks go forward): that meeting is at {occ.local:%H:%M}."
+            )
+        elif kind is LocalKind.OVERLAP:
+            out.append(
+                f"{wall:%H:%M} happens twice in {s.tz} on {occ.local:%a %Y-%m-%d} "
+                f"(clocks go back): the meeting is at the first one ({utc_offset_label(occ.local)})."
+            )
+        if len(out) >= 3:
+            break
+    return tuple(out)
+
+
+def schedule_of(series: MeetingSeries) -> Schedule:
+    return Schedule(
+        dtstart=series.dtstart,
+        tz=series.home_tz,
+        rrule=series.rrule,
+        exdates=tuple(date.fromisoformat(x["date"]) for x in series.exdates or []),
+        duration=timedelta(minutes=series.duration_minutes),
+    )
+
+
+def draft_of(series: MeetingSeries) -> Draft:
+    """The draft that would recreate a saved series (the base of an edit)."""
+    local = series.dtstart.astimezone(get_zone(series.home_tz))
+    return Draft(
+        name=series.name,
+        channel_id=series.channel_id,
+        tz=series.home_tz,
+        at=local.time().replace(fold=0),
+        recurrence=from_rrule(series.rrule, tz=series.home_tz),
+        start_date=local.date(),
+        start_explicit=True,
+        duration=series.duration_minutes,
+        reminders=tuple(series.reminder_offsets or ()),
+        chairs=tuple(series.chairs or ()),
+        agenda_url=series.agenda_url,
+        join_url=series.join_url,
+        skips=tuple((date.fromisoformat(x["date"]), x.get("reason") or "") for x in series.exdates),
+    )
+
+
+def active_series(
+    session: Session, *, team_id: str, channel_id: str | None = None
+) -> list[MeetingSeries]:
+    q = select(MeetingSeries).where(
+        MeetingSeries.team_id == team_id, MeetingSeries.cancelled_at.is_(None)
+    )
+    if channel_id is not None:
+        q = q.where(MeetingSeries.channel_id == channel_id)
+    return list(session.scalars(q.order_by(MeetingSeries.number)))
+
+
+def find_series(
+    session: Session, *, team_id: str, ref: str, channel_id: str, usage: str | None = None
+) -> MeetingSeries:
+    """A series by its number (``3`` or ``#3``) or name; this channel's first."""
+    text = ref.strip()
+    if not text:
+        raise UsageError("Name the series (its number or name).", usage)
+    digits = text.lstrip("#")
+    if digits.isdigit():
+        found = session.scalars(
+            select(MeetingSeries).where(
+                MeetingSeries.team_id == team_id,
+                MeetingSeries.number == int(digits),
+                MeetingSeries.cancelled_at.is_(None),
+            )
+        ).first()
+        if found is None:
+            raise NotFound(f"There is no meeting series #{digits} (see `/meeting list`).")
+        return found
+    matches = [s for s in active_series(session, team_id=team_id) if s.name.lower() == text.lower()]
+    here = [s for s in matches if s.channel_id == channel_id]
+    pick = here or matches
+    if not pick:
+        raise NotFound(
+            f"There is no meeting series named “{escape(text[:80])}” (see `/meeting list`)."
+        )
+    if len(pick) > 1:
+        numbers = ", ".join(f"#{s.number}" for s in pick)
+        raise UsageError(
+            f"Several series are named “{escape(text[:80])}” ({numbers}); use the number."
+        )
+    return pick[0]
+
+
+def _overlap(a: list[Occurrence], b: list[Occurrence]) -> tuple[Occurrence, Occurrence] | None:
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if a[i].start < b[j].end and b[j].start < a[i].end:
+            return a[i], b[j]
+        if a[i].end <= b[j].end:
+            i += 1
+        else:
+            j += 1
+    return None
+
+
+def find_conflicts(
+    session: Session,
+    *,
+    team_id: str,
+    plan_: Plan,
+    now: datetime,
+    exclude_id: int | None = None,
+) -> list[Clash]:
+    """Series that overlap the plan in its channel, or chaired by one of its chairs."""
+    draft = plan_.draft
+    horizon = now + CONFLICT_HORIZON
+    ours = occurrences(plan_.schedule, after=now, before=horizon, limit=800)
+    clashes: list[Clash] = []
+    for other in active_series(session, team_id=team_id):
+        if other.id == exclude_id:
+            continue
+        shared = [c for c in draft.chairs if c in (other.chairs or [])]
+        if other.channel_id != draft.channel_id and not shared:
+            continue
+        theirs = occurrences(schedule_of(other), after=now, before=horizon, limit=800)
+        hit = _overlap(ours, theirs)
+        if hit is not None:
+            why = "channel" if other.channel_id == draft.channel_id else shared[0]
+            clashes.append(
+                Clash(other.number, other.name, other.channel_id, hit[1].start, hit[0].start, why)
+            )
+    return clashes
+
+
+def save_new(
+    session: Session, *, team_id: str, plan_: Plan, user_id: str, now: datetime
+) -> MeetingSeries:
+    d = plan_.draft
+    series = MeetingSeries(
+        team_id=team_id,
+        number=next_number(session, team_id=team_id, name="meeting"),
+        name=d.name,
+        channel_id=d.channel_id,
+        home_tz=d.tz,
+        dtstart=plan_.dtstart.astimezone(UTC),
+        rrule=plan_.rrule,
+        exdates=[{"date": x.isoformat(), "reason": r} for x, r in d.skips],
+        duration_minutes=d.duration,
+        chairs=list(d.chairs),
+        agenda_url=d.agenda_url,
+        join_url=d.join_url,
+        reminder_offsets=list(d.reminders),
+        created_by=user_id,
+        created_at=now,
+        reminders_from=now,
+        cancelled_at=None,
+    )
+    session.add(series)
+    session.flush()
+    return series
+
+
+def save_edit(session: Session, *, series: MeetingSeries, plan_: Plan, now: datetime) -> None:
+    d = plan_.draft
+    series.name = d.name
+    series.channel_id = d.channel_id
+    series.home_tz = d.tz
+    series.dtstart = plan_.dtstart.astimezone(UTC)
+    series.rrule = plan_.rrule
+    series.exdates = [{"date": x.isoformat(), "reason": r} for x, r in d.skips]
+    series.duration_minutes = d.duration
+    series.chairs = list(d.chairs)
+    series.agenda_url = d.agenda_url
+    series.join_url = d.join_url
+    series.reminder_offsets = list(d.reminders)
+    # Reminders are owed from the new schedule on, not for times that passed before the edit.
+    series.reminders_from = now
+    session.flush()
+
+
+def cancel(session: Session, *, series: MeetingSeries, now: datetime) -> None:
+    series.cancelled_at = now
+    session.flush()
+
+
+def skip(
+    session: Session, *, series: MeetingSeries, day: date, reason: str, now: datetime
+) -> Occurrence:
+    """Skip the occurrence on a local date; refuse dates with no meeting."""
+    s = schedule_of(series)
+    zone = get_zone(series.home_tz)
+    since = datetime.combine(day, time(0)).replace(tzinfo=zone) - timedelta(days=1)
+    match = next(
+        (o for o in occurrences(s, after=since.astimezone(UTC), limit=3) if o.local_date == day),
+        None,
+    )
+    if match is None:
+        upcoming = occurrences(s, after=now, limit=3)
+        dates = ", ".join(f"{o.local:%a %Y-%m-%d}" for o in upcoming) or "none"
+        raise UsageError(
+            f"“{escape(series.name)}” does not meet on {day:%a %Y-%m-%d} ({series.home_tz}). "
+            f"Next meetings: {dates}."
+        )
+    series.exdates = [
+        *[x for x in series.exdates if x["date"] != day.isoformat()],
+        {"date": day.isoformat(), "reason": reason[:200]},
+    ]
+    session.flush()
+    return match
+
+
+def next_occurrence(series: MeetingSeries, *, after: datetime) -> Occurrence | None:
+    return next(iter_occurrences(schedule_of(series), after), None)
+
+
+def upcoming(series: MeetingSeries, *, after: datetime, limit: int) -> list[Occurrence]:
+    return occurrences(schedule_of(series), after=after, limit=limit)
+
+
+def feed_token(session: Session, *, team_id: str, channel_id: str, now: datetime) -> str:
+    """The channel's calendar feed secret, created on first use."""
+    insert_ignore(
+        session,
+        CalendarFeed.__table__,
+        {
+            "team_id": team_id,
+            "channel_id": channel_id,
+            "token": secrets.token_urlsafe(24),
+            "created_at": now,
+        },
+    )
+    row = session.get(CalendarFeed, (team_id, channel_id))
+    assert row is not None
+    return row.token
+
+
+def feed_by_token(session: Session, *, token: str) -> CalendarFeed | None:
+    return session.scalars(select(CalendarFeed).where(CalendarFeed.token == token)).first()
+
+
+def with_changes(draft: Draft, **changes: Any) -> Draft:
+    return replace(draft, **changes)

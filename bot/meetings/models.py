@@ -19,6 +19,7 @@ class MeetingSeries(Base):
     __table_args__ = (
         UniqueConstraint("team_id", "number"),
         Index("ix_meeting_series_channel", "team_id", "channel_id"),
+        Index("ix_meeting_series_next_reminder", "next_reminder_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
@@ -42,6 +43,9 @@ class MeetingSeries(Base):
     # Reminders due before this instant were not owed (the series did not exist yet).
     reminders_from: Mapped[datetime] = mapped_column(UtcDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When this series next owes a reminder; NULL means "work it out at the next
+    # tick" (set on every change), so the reminder job reads only what is due.
+    next_reminder_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class CalendarFeed(Base):

@@ -10,9 +10,9 @@ meeting that has not begun is posted; the older ones are marked without posting.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
@@ -26,7 +26,7 @@ from bot.runtime import Runtime
 from bot.services.common import mark_once
 from bot.services.hooks import REMINDER_SECTIONS
 from bot.slackfmt import escape
-from bot.timekit.recurrence import Occurrence, occurrences
+from bot.timekit.recurrence import Occurrence, iter_occurrences, occurrences
 
 log = logging.getLogger(__name__)
 
@@ -84,44 +84,78 @@ def _lead(delta: timedelta) -> str:
     return "1 minute" if minutes == 1 else f"{minutes} minutes"
 
 
+# next_reminder_at for a series that owes no more reminders (ended, or none set).
+NO_MORE_REMINDERS = datetime(9999, 1, 1, tzinfo=UTC)
+BATCH = 500
+
+
+def next_reminder_after(series: MeetingSeries, now: datetime) -> datetime:
+    """The first instant after `now` at which one of the series' reminders falls due."""
+    offsets = sorted({int(o) for o in series.reminder_offsets or []})
+    if not offsets:
+        return NO_MORE_REMINDERS
+    best = NO_MORE_REMINDERS
+    for occ in iter_occurrences(schedule_of(series), now):
+        # A later occurrence's earliest reminder comes after this one's: stop there.
+        if occ.start - timedelta(minutes=offsets[-1]) > best:
+            break
+        for m in offsets:
+            at = occ.start - timedelta(minutes=m)
+            if now < at < best and at >= series.reminders_from:
+                best = at
+    return best
+
+
 def due_reminders(session: Session, *, now: datetime) -> int:
     """Post every reminder that is due and not yet posted; the number posted."""
     posted = 0
-    rows = session.scalars(
-        select(MeetingSeries).where(MeetingSeries.cancelled_at.is_(None)).order_by(MeetingSeries.id)
+    query = (
+        select(MeetingSeries)
+        .where(
+            MeetingSeries.cancelled_at.is_(None),
+            or_(MeetingSeries.next_reminder_at.is_(None), MeetingSeries.next_reminder_at <= now),
+        )
+        .order_by(MeetingSeries.next_reminder_at)
+        .limit(BATCH)
     )
-    for series in rows:
-        offsets = sorted({int(o) for o in series.reminder_offsets or []})
-        if not offsets:
-            continue
-        horizon = now + timedelta(minutes=offsets[-1]) + timedelta(seconds=1)
-        # Only meetings that have not begun: after == now excludes those under way.
-        for occ in occurrences(schedule_of(series), after=now, before=horizon, limit=50):
-            if occ.start <= now:
-                continue
-            due = [
-                m
-                for m in offsets
-                if occ.start - timedelta(minutes=m) <= now
-                and occ.start - timedelta(minutes=m) >= series.reminders_from
-            ]
-            if not due:
-                continue
-            latest = min(due)
-            for m in due:
-                first_time = mark_once(
-                    session,
-                    team_id=series.team_id,
-                    key=reminder_key(series, occ, m),
-                    now=now,
-                )
-                if first_time and m == latest:
-                    post_reminder(session, series=series, occ=occ, offset=m, now=now)
-                    posted += 1
+    if session.get_bind().dialect.name == "postgresql":
+        # Two leaders for a moment (failover) split the work instead of waiting.
+        query = query.with_for_update(skip_locked=True)
+    for series in session.scalars(query):
+        posted += _post_due(session, series, now)
+        series.next_reminder_at = next_reminder_after(series, now)
     return posted
 
 
-@periodic("meeting-reminders", every=60)
+def _post_due(session: Session, series: MeetingSeries, now: datetime) -> int:
+    """Post the reminders of `series` due at `now` that were not posted yet."""
+    offsets = sorted({int(o) for o in series.reminder_offsets or []})
+    if not offsets:
+        return 0
+    posted = 0
+    horizon = now + timedelta(minutes=offsets[-1]) + timedelta(seconds=1)
+    # Only meetings that have not begun: after == now excludes those under way.
+    for occ in occurrences(schedule_of(series), after=now, before=horizon, limit=50):
+        if occ.start <= now:
+            continue
+        due = [
+            m for m in offsets if series.reminders_from <= occ.start - timedelta(minutes=m) <= now
+        ]
+        if not due:
+            continue
+        # After downtime only the latest overdue reminder is worth posting.
+        latest = min(due)
+        for m in due:
+            first_time = mark_once(
+                session, team_id=series.team_id, key=reminder_key(series, occ, m), now=now
+            )
+            if first_time and m == latest:
+                post_reminder(session, series=series, occ=occ, offset=m, now=now)
+                posted += 1
+    return posted
+
+
+@periodic("meeting-reminders", every=1)
 def reminders_task(rt: Runtime, now: datetime) -> int:
     with rt.db.write() as session:
         return due_reminders(session, now=now)

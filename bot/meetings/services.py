@@ -306,6 +306,7 @@ def save_new(
         created_at=now,
         reminders_from=now,
         cancelled_at=None,
+        next_reminder_at=None,
     )
     session.add(series)
     session.flush()
@@ -327,6 +328,7 @@ def save_edit(session: Session, *, series: MeetingSeries, plan_: Plan, now: date
     series.reminder_offsets = list(d.reminders)
     # Reminders are owed from the new schedule on, not for times that passed before the edit.
     series.reminders_from = now
+    series.next_reminder_at = None
     session.flush()
 
 
@@ -357,6 +359,7 @@ def skip(
         *[x for x in series.exdates if x["date"] != day.isoformat()],
         {"date": day.isoformat(), "reason": reason[:200]},
     ]
+    series.next_reminder_at = None
     session.flush()
     return match
 

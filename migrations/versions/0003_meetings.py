@@ -46,15 +46,18 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("reminders_from", sa.DateTime(timezone=True), nullable=False),
         sa.Column("cancelled_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("next_reminder_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_meeting_series")),
         sa.UniqueConstraint("team_id", "number", name=op.f("uq_meeting_series_team_id_number")),
     )
     with op.batch_alter_table("meeting_series", schema=None) as batch_op:
         batch_op.create_index("ix_meeting_series_channel", ["team_id", "channel_id"], unique=False)
+        batch_op.create_index("ix_meeting_series_next_reminder", ["next_reminder_at"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("meeting_series", schema=None) as batch_op:
+        batch_op.drop_index("ix_meeting_series_next_reminder")
         batch_op.drop_index("ix_meeting_series_channel")
 
     op.drop_table("meeting_series")

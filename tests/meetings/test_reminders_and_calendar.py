@@ -190,3 +190,27 @@ def test_ics_command_uploads_a_file(running: RunningBot) -> None:
     assert str(event["SUMMARY"]) == "SWG"
     assert event["RRULE"]["FREQ"] == ["WEEKLY"] and event["RRULE"]["INTERVAL"] == [2]
     assert event["DTSTART"].dt == datetime(2026, 12, 1, 16, tzinfo=UTC)
+
+
+def test_each_tick_reads_only_series_that_owe_a_reminder(running: RunningBot) -> None:
+    from bot.meetings.reminders import NO_MORE_REMINDERS
+
+    schedule(running, '"Ops" every wednesday at 9am America/Chicago remind 1d,15m')
+    schedule(running, '"Once" on 2026-11-25 at 08:00 UTC for 30m remind 1h')
+    running.run_jobs(at=datetime(2026, 11, 23, 12, 0, tzinfo=UTC))
+    with running.bot.rt.db.read() as s:
+        nxt = {r.name: r.next_reminder_at for r in s.scalars(select(MeetingSeries))}
+    # Wednesday 25 Nov 09:00 Chicago (CST, UTC-6) is 15:00 UTC; a day before is Tue 15:00.
+    assert nxt == {
+        "Ops": datetime(2026, 11, 24, 15, 0, tzinfo=UTC),
+        "Once": datetime(2026, 11, 25, 7, 0, tzinfo=UTC),
+    }
+    running.run_jobs(at=datetime(2026, 11, 25, 7, 0, 1, tzinfo=UTC))
+    with running.bot.rt.db.read() as s:
+        once = s.scalars(select(MeetingSeries).where(MeetingSeries.name == "Once")).one()
+        assert once.next_reminder_at == NO_MORE_REMINDERS
+    # An edit makes the series owe its reminders anew from the new schedule.
+    running.command("/meeting", "edit Ops time 10:00")
+    with running.bot.rt.db.read() as s:
+        ops = s.scalars(select(MeetingSeries).where(MeetingSeries.name == "Ops")).one()
+        assert ops.next_reminder_at is None

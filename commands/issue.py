@@ -1,1 +1,559 @@
-"""/issue commands (being built)."""
+"""/issue: file support issues (modal, one line, message shortcut) and track them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bot.errors import NotFound, UsageError
+from bot.render import render
+from bot.slackfmt import escape
+from bot.support import cards, catalog, issues
+from bot.support.models import SupportIssue
+from bot.support.vocab import (
+    DEFAULT_SEVERITY,
+    DESCRIPTION_MAX,
+    SEVERITIES,
+    SEVERITY_NAMES,
+    TITLE_MAX,
+    is_severity,
+    parse_severity,
+)
+from commands.base import (
+    ActionInfo,
+    Ctx,
+    Reply,
+    Router,
+    ShortcutMessage,
+    ViewResult,
+    action,
+    family,
+    shortcut,
+    split_args,
+    view,
+    view_value,
+)
+from commands.parsing import parse_number, parse_user
+
+router = family(
+    Router(
+        "issue",
+        "file a support issue that reaches the right provider, and track it",
+        examples=(
+            "/issue",
+            "/issue file S2 lustre: MDS crashes on failover",
+            "/issue list mine",
+            "/issue ack 12",
+            "/issue close 12 fixed in 2.15.4",
+        ),
+    )
+)
+
+FILE_USAGE = "/issue file [S1|S2|S3|S4] <product>: <title>"
+LIST_USAGE = "/issue list [open|mine|all] [product] [provider]"
+SHOW_USAGE = "/issue show <number>"
+ACK_USAGE = "/issue ack <number>"
+ASSIGN_USAGE = "/issue assign <number> @user"
+COMMENT_USAGE = "/issue comment <number> <text>"
+CLOSE_USAGE = "/issue close <number> [resolution]"
+REOPEN_USAGE = "/issue reopen <number>"
+
+FILE_CALLBACK = "issue_file"
+ASSIGN_CALLBACK = "issue_assign"
+SHORTCUT_CALLBACK = "file_issue"
+MAX_PICKER_OPTIONS = 100
+
+
+# -- pure parsers --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileArgs:
+    severity: str
+    product: str
+    title: str
+
+
+def parse_file(text: str) -> FileArgs:
+    """`[S1..S4] <product>: <title>` (the severity may also come right after the colon)."""
+    raw = " ".join(text.split())
+    if not raw:
+        raise UsageError("Say which product and what is wrong.", usage=FILE_USAGE)
+    severity = DEFAULT_SEVERITY
+    first, _, rest = raw.partition(" ")
+    if is_severity(first.rstrip(":")) and rest:
+        severity, raw = parse_severity(first.rstrip(":")), rest
+    elif first.upper().startswith("S") and first[1:].rstrip(":").isdigit():
+        raise UsageError(
+            f"`{escape(first[:10])}` is not a severity; use S1 to S4.", usage=FILE_USAGE
+        )
+    product, colon, title = raw.partition(":")
+    if not colon:
+        raise UsageError(
+            "Separate the product from the title with a colon, e.g. `lustre: MDS crashes`.",
+            usage=FILE_USAGE,
+        )
+    product, title = product.strip(), title.strip()
+    head, _, tail = title.partition(" ")
+    if is_severity(head) and tail and severity == DEFAULT_SEVERITY:
+        severity, title = parse_severity(head), tail.strip()
+    if not product:
+        raise UsageError("Name the product before the colon.", usage=FILE_USAGE)
+    if not title:
+        raise UsageError("The issue needs a title after the colon.", usage=FILE_USAGE)
+    if len(title) > TITLE_MAX:
+        raise UsageError(
+            f"The title is {len(title)} characters long; keep it under {TITLE_MAX} "
+            "(use the `/issue` form for a longer description).",
+            usage=FILE_USAGE,
+        )
+    return FileArgs(severity, product, title)
+
+
+@dataclass(frozen=True)
+class ListArgs:
+    scope: str
+    filter_words: list[str]
+
+
+def parse_list(text: str) -> ListArgs:
+    words = split_args(text, LIST_USAGE)
+    scope = "open"
+    if words and words[0].lower() in ("open", "mine", "all", "closed"):
+        scope = words.pop(0).lower()
+    return ListArgs(scope, words)
+
+
+def parse_number_arg(text: str, usage: str) -> tuple[int, str]:
+    """`<number> [rest]`: the issue number and whatever follows."""
+    raw = text.strip()
+    if not raw:
+        raise UsageError("Which issue? Give its number.", usage=usage)
+    first, _, rest = raw.partition(" ")
+    return parse_number(first, "valid issue", usage), rest.strip()
+
+
+# -- filing --------------------------------------------------------------------------
+
+
+def _file(ctx: Ctx, new: issues.NewIssue) -> Reply:
+    issue = issues.file_issue(
+        ctx.session, team_id=ctx.team_id, reporter=ctx.user_id, new=new, now=ctx.now
+    )
+    return Reply.markup(
+        render("support/filed.slack.j2", **cards.card_context(ctx.session, issue=issue))
+    )
+
+
+@router.sub("help", "/issue help", "This help.", writes=False)
+def help_(ctx: Ctx, args: str) -> Reply:
+    return router.help()
+
+
+@router.sub(
+    "new", "/issue", "Open the form to file an issue (product picker, severity…).", empty=True
+)
+def new(ctx: Ctx, args: str) -> Reply:
+    return Reply(
+        text="Opening the issue form… (in the console, use `/issue file [S1-S4] <product>: <title>`)",
+        view=issue_modal(ctx, channel=ctx.channel_id),
+    )
+
+
+@router.sub("file", FILE_USAGE, "File an issue in one line (severity defaults to S3).")
+def file_(ctx: Ctx, args: str) -> Reply:
+    fa = parse_file(args)
+    product = catalog.resolve_product(ctx.session, team_id=ctx.team_id, query=fa.product)
+    return _file(
+        ctx,
+        issues.NewIssue(
+            title=fa.title, product_id=product.id, severity=fa.severity, filed_in=ctx.channel_id
+        ),
+    )
+
+
+def issue_modal(
+    ctx: Ctx,
+    *,
+    channel: str,
+    title: str = "",
+    description: str = "",
+    source: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """The filing form; its private metadata carries where it was opened from."""
+    products = catalog.products(ctx.session, team_id=ctx.team_id)
+    product_element: dict[str, Any]
+    if 0 < len(products) <= MAX_PICKER_OPTIONS:
+        product_element = {
+            "type": "static_select",
+            "action_id": "value",
+            "placeholder": {"type": "plain_text", "text": "Pick a product"},
+            "options": [
+                {
+                    "text": {"type": "plain_text", "text": p.name[:75]},
+                    "value": str(p.id),
+                }
+                for p in products
+            ],
+        }
+    else:
+        product_element = {
+            "type": "plain_text_input",
+            "action_id": "value",
+            "placeholder": {"type": "plain_text", "text": "e.g. lustre 2.15"},
+            "max_length": 100,
+        }
+    severity_options = [
+        {"text": {"type": "plain_text", "text": f"{s} — {SEVERITY_NAMES[s]}"}, "value": s}
+        for s in SEVERITIES
+    ]
+    title_element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "max_length": TITLE_MAX,
+    }
+    if title:
+        title_element["initial_value"] = title[:TITLE_MAX]
+    description_element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": "value",
+        "multiline": True,
+        "max_length": DESCRIPTION_MAX,
+    }
+    if description:
+        description_element["initial_value"] = description[:DESCRIPTION_MAX]
+    metadata = {"channel": channel, **(source or {})}
+    return {
+        "type": "modal",
+        "callback_id": FILE_CALLBACK,
+        "private_metadata": json.dumps(metadata)[:3000],
+        "title": {"type": "plain_text", "text": "File a support issue"},
+        "submit": {"type": "plain_text", "text": "File"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "title",
+                "label": {"type": "plain_text", "text": "Title"},
+                "element": title_element,
+            },
+            {
+                "type": "input",
+                "block_id": "product",
+                "label": {"type": "plain_text", "text": "Product"},
+                "element": product_element,
+            },
+            {
+                "type": "input",
+                "block_id": "severity",
+                "label": {"type": "plain_text", "text": "Severity"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": severity_options,
+                    "initial_option": severity_options[SEVERITIES.index(DEFAULT_SEVERITY)],
+                },
+            },
+            {
+                "type": "input",
+                "block_id": "description",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Description"},
+                "element": description_element,
+            },
+            {
+                "type": "input",
+                "block_id": "version",
+                "optional": True,
+                "label": {"type": "plain_text", "text": "Version you run"},
+                "element": {"type": "plain_text_input", "action_id": "value", "max_length": 40},
+            },
+        ],
+    }
+
+
+@view(FILE_CALLBACK)
+def submit_issue(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResult:
+    try:
+        meta = json.loads(metadata) if metadata else {}
+    except ValueError:
+        meta = {}
+    if not isinstance(meta, dict):
+        meta = {}
+    errors: dict[str, str] = {}
+    title = issues.clean_title(str(view_value(values, "title", "value") or ""))
+    if not title:
+        errors["title"] = "The issue needs a title."
+    elif len(title) > TITLE_MAX:
+        errors["title"] = f"Keep the title under {TITLE_MAX} characters."
+    raw_product = str(view_value(values, "product", "value") or "").strip()
+    product_id: int | None = None
+    if not raw_product:
+        errors["product"] = "Pick a product."
+    elif raw_product.isdigit():
+        product_id = int(raw_product)
+    else:
+        try:
+            product_id = catalog.resolve_product(
+                ctx.session, team_id=ctx.team_id, query=raw_product
+            ).id
+        except NotFound as exc:
+            errors["product"] = str(exc)[:150]
+    severity = str(view_value(values, "severity", "value") or DEFAULT_SEVERITY)
+    if severity not in SEVERITIES:
+        errors["severity"] = "Pick a severity from S1 to S4."
+    description = str(view_value(values, "description", "value") or "")
+    if len(description) > DESCRIPTION_MAX:
+        errors["description"] = f"Keep the description under {DESCRIPTION_MAX} characters."
+    if errors or product_id is None:
+        return ViewResult(errors=errors)
+    channel = str(meta.get("channel") or "")
+    reply = _file(
+        ctx,
+        issues.NewIssue(
+            title=title,
+            product_id=product_id,
+            severity=severity,
+            description=description,
+            version=str(view_value(values, "version", "value") or "") or None,
+            filed_in=channel or None,
+            source_channel=str(meta.get("source_channel") or "") or None,
+            source_ts=str(meta.get("source_ts") or "") or None,
+            source_link=str(meta.get("link") or "") or None,
+        ),
+    )
+    return ViewResult(notice=reply, notice_channel=channel or None)
+
+
+@shortcut(SHORTCUT_CALLBACK)
+def file_from_message(ctx: Ctx, message: ShortcutMessage) -> Reply:
+    """ "File as support issue" on any message: the form, prefilled, linking back."""
+    text = message.text.strip()
+    first_line = issues.clean_title(text.splitlines()[0] if text else "")
+    if len(first_line) > TITLE_MAX:
+        first_line = first_line[: TITLE_MAX - 1] + "…"
+    source = {
+        "source_channel": message.channel_id,
+        "source_ts": message.ts,
+        "link": message.permalink or "",
+        "author": message.user_id,
+    }
+    return Reply(
+        text="Opening the issue form…",
+        view=issue_modal(
+            ctx, channel=message.channel_id, title=first_line, description=text, source=source
+        ),
+    )
+
+
+# -- tracking ------------------------------------------------------------------------
+
+
+def _issue(ctx: Ctx, number: int) -> SupportIssue:
+    return issues.get_issue(ctx.session, team_id=ctx.team_id, number=number)
+
+
+def _list_filters(ctx: Ctx, words: list[str]) -> tuple[int | None, int | None, str]:
+    """Product and provider from the words after the scope: `[product] [provider]`."""
+    if not words:
+        return None, None, ""
+    whole = " ".join(words)
+    prov = catalog.provider_exact(ctx.session, team_id=ctx.team_id, name=whole)
+    if prov is not None:
+        return None, prov.id, f"provider {prov.name}"
+    for i in range(len(words) - 1, 0, -1):
+        prov = catalog.provider_exact(ctx.session, team_id=ctx.team_id, name=" ".join(words[i:]))
+        if prov is None:
+            continue
+        product = catalog.resolve_product(
+            ctx.session, team_id=ctx.team_id, query=" ".join(words[:i])
+        )
+        return product.id, prov.id, f"{product.name}, provider {prov.name}"
+    try:
+        product = catalog.resolve_product(ctx.session, team_id=ctx.team_id, query=whole)
+    except NotFound as not_a_product:
+        try:
+            found = catalog.find_provider(ctx.session, team_id=ctx.team_id, name=whole)
+        except NotFound:
+            raise not_a_product from None
+        return None, found.id, f"provider {found.name}"
+    return product.id, None, product.name
+
+
+@router.sub("list", LIST_USAGE, "Issues, newest first (20 at most, with the total).", writes=False)
+def list_(ctx: Ctx, args: str) -> Reply:
+    la = parse_list(args)
+    product_id, provider_id, label = _list_filters(ctx, la.filter_words)
+    page = issues.list_issues(
+        ctx.session,
+        team_id=ctx.team_id,
+        scope=la.scope,
+        user_id=ctx.user_id,
+        product_id=product_id,
+        provider_id=provider_id,
+    )
+    rows = page.rows
+    products, providers = issues.names_for(ctx.session, team_id=ctx.team_id, issues=rows)
+    return Reply.markup(
+        render(
+            "support/issue_list.slack.j2",
+            page=page,
+            cap=issues.COUNT_CAP,
+            rows=rows,
+            scope=la.scope,
+            label=label,
+            products=products,
+            providers=providers,
+        )
+    )
+
+
+@router.sub("show", SHOW_USAGE, "An issue with its whole history.", writes=False)
+def show(ctx: Ctx, args: str) -> Reply:
+    number, _ = parse_number_arg(args, SHOW_USAGE)
+    issue = _issue(ctx, number)
+    data = cards.card_context(ctx.session, issue=issue)
+    data["events"] = issues.history(ctx.session, issue=issue, limit=35)
+    return Reply.markup(render("support/issue_show.slack.j2", **data))
+
+
+def _ack(ctx: Ctx, number: int) -> Reply:
+    issue = _issue(ctx, number)
+    changed = issues.acknowledge(ctx.session, issue=issue, actor=ctx.user_id, now=ctx.now)
+    if not changed:
+        return Reply(text=f"Issue #{number} was already acknowledged.")
+    return Reply(text=f":eyes: You acknowledged issue #{number}; the first response is recorded.")
+
+
+@router.sub("ack", ACK_USAGE, "Acknowledge an issue (its first response).")
+def ack(ctx: Ctx, args: str) -> Reply:
+    number, _ = parse_number_arg(args, ACK_USAGE)
+    return _ack(ctx, number)
+
+
+def _assign(ctx: Ctx, number: int, assignee: str) -> Reply:
+    info = ctx.rt.directory.user(ctx.session, ctx.team_id, assignee)
+    if info is None:
+        raise NotFound(f"I cannot find the user <@{assignee}> in this workspace.")
+    if info.is_bot:
+        raise UsageError("Issues are assigned to people, not bots.", usage=ASSIGN_USAGE)
+    issue = _issue(ctx, number)
+    changed = issues.assign(
+        ctx.session, issue=issue, assignee=assignee, actor=ctx.user_id, now=ctx.now
+    )
+    if not changed:
+        return Reply(text=f"Issue #{number} is already assigned to <@{assignee}>.")
+    return Reply(text=f"Issue #{number} is now assigned to <@{assignee}>.")
+
+
+@router.sub("assign", ASSIGN_USAGE, "Assign an issue to someone.")
+def assign(ctx: Ctx, args: str) -> Reply:
+    number, rest = parse_number_arg(args, ASSIGN_USAGE)
+    words = rest.split()
+    if len(words) != 1:
+        raise UsageError("Name one person with @.", usage=ASSIGN_USAGE)
+    return _assign(ctx, number, parse_user(words[0], ASSIGN_USAGE))
+
+
+@router.sub("comment", COMMENT_USAGE, "Add a comment to an issue's history.")
+def comment(ctx: Ctx, args: str) -> Reply:
+    number, text = parse_number_arg(args, COMMENT_USAGE)
+    if not text:
+        raise UsageError("The comment is empty.", usage=COMMENT_USAGE)
+    issue = _issue(ctx, number)
+    issues.comment(ctx.session, issue=issue, actor=ctx.user_id, text=text, now=ctx.now)
+    return Reply(text=f"Comment added to issue #{number}.")
+
+
+def _close(ctx: Ctx, number: int, resolution: str) -> Reply:
+    issue = _issue(ctx, number)
+    if not issues.close(
+        ctx.session, issue=issue, actor=ctx.user_id, resolution=resolution, now=ctx.now
+    ):
+        return Reply(text=f"Issue #{number} was already closed.")
+    return Reply(text=f":white_check_mark: Issue #{number} is closed.")
+
+
+@router.sub("close", CLOSE_USAGE, "Close an issue, optionally saying how it was resolved.")
+def close(ctx: Ctx, args: str) -> Reply:
+    number, resolution = parse_number_arg(args, CLOSE_USAGE)
+    return _close(ctx, number, resolution)
+
+
+def _reopen(ctx: Ctx, number: int) -> Reply:
+    issue = _issue(ctx, number)
+    if not issues.reopen(ctx.session, issue=issue, actor=ctx.user_id, now=ctx.now):
+        return Reply(text=f"Issue #{number} is not closed.")
+    return Reply(text=f"Issue #{number} is open again.")
+
+
+@router.sub("reopen", REOPEN_USAGE, "Reopen a closed issue.")
+def reopen(ctx: Ctx, args: str) -> Reply:
+    number, _ = parse_number_arg(args, REOPEN_USAGE)
+    return _reopen(ctx, number)
+
+
+# -- the card's buttons --------------------------------------------------------------
+
+
+def _button_number(info: ActionInfo) -> int:
+    return parse_number(info.value, "valid issue", "(a button of an issue card)")
+
+
+@action("issue_ack")
+def on_ack(ctx: Ctx, info: ActionInfo) -> Reply:
+    return _ack(ctx, _button_number(info))
+
+
+@action("issue_close")
+def on_close(ctx: Ctx, info: ActionInfo) -> Reply:
+    return _close(ctx, _button_number(info), "")
+
+
+@action("issue_reopen")
+def on_reopen(ctx: Ctx, info: ActionInfo) -> Reply:
+    return _reopen(ctx, _button_number(info))
+
+
+@action("issue_assign")
+def on_assign(ctx: Ctx, info: ActionInfo) -> Reply:
+    number = _button_number(info)
+    issue = _issue(ctx, number)
+    picker: dict[str, Any] = {"type": "users_select", "action_id": "value"}
+    picker["initial_user"] = issue.assignee or ctx.user_id
+    return Reply(
+        text=f"Assigning issue #{number}…",
+        view={
+            "type": "modal",
+            "callback_id": ASSIGN_CALLBACK,
+            "private_metadata": json.dumps({"number": number, "channel": info.channel_id}),
+            "title": {"type": "plain_text", "text": f"Assign issue #{number}"[:24]},
+            "submit": {"type": "plain_text", "text": "Assign"},
+            "close": {"type": "plain_text", "text": "Cancel"},
+            "blocks": [
+                {
+                    "type": "input",
+                    "block_id": "assignee",
+                    "label": {"type": "plain_text", "text": "Who takes it?"},
+                    "element": picker,
+                }
+            ],
+        },
+    )
+
+
+@view(ASSIGN_CALLBACK)
+def submit_assign(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResult:
+    try:
+        meta = json.loads(metadata)
+        number = int(meta["number"])
+    except (ValueError, KeyError, TypeError):
+        return ViewResult(
+            notice=Reply(text=":warning: This form is out of date; use `/issue assign`.")
+        )
+    assignee = view_value(values, "assignee", "value")
+    if not assignee:
+        return ViewResult(errors={"assignee": "Pick someone."})
+    reply = _assign(ctx, number, str(assignee))
+    return ViewResult(notice=reply, notice_channel=str(meta.get("channel") or "") or None)

@@ -1,1 +1,649 @@
-"""/support commands (being built)."""
+"""/support: the catalog (tiers, providers, products), lookups, admin edits and metrics.
+
+Also adds `wgbot catalog import FILE` / `wgbot catalog export` to the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from bot import outbox
+from bot.cli import EXTRA_COMMANDS
+from bot.config import Settings
+from bot.errors import NotFound, UsageError
+from bot.render import render
+from bot.services import permissions
+from bot.slackfmt import escape
+from bot.support import catalog, chart, metrics
+from bot.support import sla as _sla  # noqa: F401  (registers the SLA and digest jobs)
+from bot.support.catalog_file import CatalogError, ImportSummary, export_catalog, import_text
+from bot.support.models import SupportProduct, SupportProvider
+from bot.support.vocab import (
+    ALIAS_MAX,
+    NAME_MAX,
+    SEVERITIES,
+    VocabError,
+    format_duration,
+    format_elapsed,
+    parse_collaboration,
+    parse_date,
+    parse_level,
+    parse_role,
+    parse_targets,
+    parse_tier_name,
+)
+from commands.base import Ctx, Reply, Router, family, split_args
+from commands.parsing import CHANNEL_RE, parse_user
+
+router = family(
+    Router(
+        "support",
+        "who supports which product, at which tier, and how well providers keep their promises",
+        examples=(
+            "/support lustre",
+            "/support tiers",
+            "/support provider Whamcloud",
+            "/support metrics 30d chart",
+            '/support assign "OpenSFS Lustre 2.15" Whamcloud extended L3',
+        ),
+    )
+)
+
+LOOKUP_USAGE = "/support lookup <product>   (or just /support <product>)"
+ADD_USAGE = (
+    '/support add provider <name> [role="product team"] [collaboration=integrated] '
+    "[channel=#triage] [escalation=@a,@b] [url=https://…]\n"
+    '/support add product <name> [aliases=a,b] [version=2.15] [description="…"]'
+)
+ASSIGN_USAGE = (
+    "/support assign <product> <provider> <tier> [L1|L2|L3] [from=YYYY-MM-DD] [until=YYYY-MM-DD]"
+)
+UNASSIGN_USAGE = "/support unassign <product> <provider>"
+TIER_USAGE = '/support tier <name> [response S1=4h S2=1d …] [resolution S1=2d …] [description "…"]'
+METRICS_USAGE = "/support metrics [30d|90d|all] [chart]"
+
+
+def _require_admin(ctx: Ctx, doing: str) -> None:
+    permissions.require_admin(
+        ctx.session,
+        directory=ctx.rt.directory,
+        configured=ctx.settings.bot_admins,
+        team_id=ctx.team_id,
+        user_id=ctx.user_id,
+        doing=doing,
+    )
+
+
+# -- pure parsers --------------------------------------------------------------------
+
+
+def split_options(words: list[str]) -> tuple[list[str], dict[str, list[str]]]:
+    """Leading plain words, then `key=value` options (a key may repeat)."""
+    plain: list[str] = []
+    options: dict[str, list[str]] = {}
+    for w in words:
+        key, eq, value = w.partition("=")
+        if eq and key and key.replace("-", "").isalpha():
+            options.setdefault(key.lower(), []).append(value)
+        elif options:
+            # A bare word after options continues the previous option's value.
+            last = list(options)[-1]
+            options[last][-1] = f"{options[last][-1]} {w}".strip()
+        else:
+            plain.append(w)
+    return plain, options
+
+
+def _one(options: dict[str, list[str]], key: str) -> str | None:
+    values = options.get(key)
+    return values[-1].strip() if values else None
+
+
+def _vocab(fn: Any, raw: str, usage: str) -> Any:
+    try:
+        return fn(raw)
+    except VocabError as exc:
+        raise UsageError(escape(str(exc)), usage=usage) from None
+
+
+@dataclass(frozen=True)
+class ProviderArgs:
+    name: str
+    role: str | None = None
+    collaboration: str | None = None
+    channel: str | None = None
+    escalation: list[str] | None = None
+    url: str | None = None
+
+
+def parse_add_provider(words: list[str]) -> ProviderArgs:
+    plain, opts = split_options(words)
+    unknown = set(opts) - {"role", "collaboration", "channel", "escalation", "escalate", "url"}
+    if unknown:
+        raise UsageError(f"Unknown option `{sorted(unknown)[0][:20]}=`.", usage=ADD_USAGE)
+    name = " ".join(plain).strip()
+    if not name:
+        raise UsageError("Name the provider.", usage=ADD_USAGE)
+    if len(name) > NAME_MAX:
+        raise UsageError(f"A provider name is at most {NAME_MAX} characters.", usage=ADD_USAGE)
+    role = _one(opts, "role")
+    collab = _one(opts, "collaboration")
+    channel = _one(opts, "channel")
+    channel_value: str | None = None
+    if channel is not None:
+        m = CHANNEL_RE.match(channel)
+        if m:
+            channel_value = m.group(1)
+        elif channel.startswith("#") and len(channel) > 1 and " " not in channel:
+            channel_value = channel.lower()
+        else:
+            raise UsageError(
+                f"`{escape(channel[:40])}` is not a channel; pick it with #.", usage=ADD_USAGE
+            )
+    escalation: list[str] | None = None
+    raw_people = [*opts.get("escalation", []), *opts.get("escalate", [])]
+    if raw_people:
+        escalation = []
+        for chunk in raw_people:
+            for token in chunk.replace(",", " ").split():
+                escalation.append(parse_user(token, ADD_USAGE))
+    url = _one(opts, "url")
+    if url is not None:
+        url = url.strip("<>").split("|")[0]
+        if not url.startswith(("http://", "https://")):
+            raise UsageError("The url should start with https://.", usage=ADD_USAGE)
+    return ProviderArgs(
+        name=name,
+        role=_vocab(parse_role, role, ADD_USAGE) if role is not None else None,
+        collaboration=_vocab(parse_collaboration, collab, ADD_USAGE)
+        if collab is not None
+        else None,
+        channel=channel_value,
+        escalation=escalation,
+        url=url,
+    )
+
+
+@dataclass(frozen=True)
+class ProductArgs:
+    name: str
+    aliases: list[str] | None = None
+    version: str | None = None
+    description: str | None = None
+
+
+def parse_add_product(words: list[str]) -> ProductArgs:
+    plain, opts = split_options(words)
+    unknown = set(opts) - {"aliases", "alias", "version", "description"}
+    if unknown:
+        raise UsageError(f"Unknown option `{sorted(unknown)[0][:20]}=`.", usage=ADD_USAGE)
+    name = " ".join(plain).strip()
+    if not name:
+        raise UsageError("Name the product.", usage=ADD_USAGE)
+    if len(name) > NAME_MAX:
+        raise UsageError(f"A product name is at most {NAME_MAX} characters.", usage=ADD_USAGE)
+    aliases: list[str] | None = None
+    raw = [*opts.get("aliases", []), *opts.get("alias", [])]
+    if raw:
+        aliases = [a.strip() for chunk in raw for a in chunk.split(",") if a.strip()]
+        if any(len(a) > ALIAS_MAX for a in aliases):
+            raise UsageError(f"An alias is at most {ALIAS_MAX} characters.", usage=ADD_USAGE)
+    version = _one(opts, "version")
+    if version is not None and len(version) > 40:
+        raise UsageError("A version is at most 40 characters.", usage=ADD_USAGE)
+    return ProductArgs(name, aliases, version, _one(opts, "description"))
+
+
+@dataclass(frozen=True)
+class AssignArgs:
+    names: list[str]  # product words then provider words
+    tier: str
+    level: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+def parse_assign(words: list[str]) -> AssignArgs:
+    plain, opts = split_options(words)
+    unknown = set(opts) - {"from", "until"}
+    if unknown:
+        raise UsageError(f"Unknown option `{sorted(unknown)[0][:20]}=`.", usage=ASSIGN_USAGE)
+    level = None
+    if plain and plain[-1].upper() in ("L1", "L2", "L3"):
+        level = _vocab(parse_level, plain.pop(), ASSIGN_USAGE)
+    if len(plain) < 3:
+        raise UsageError("Name a product, a provider and a tier.", usage=ASSIGN_USAGE)
+    tier = _vocab(parse_tier_name, plain.pop(), ASSIGN_USAGE)
+    start = _one(opts, "from")
+    until = _one(opts, "until")
+    return AssignArgs(
+        names=plain,
+        tier=tier,
+        level=level,
+        valid_from=_vocab(parse_date, start, ASSIGN_USAGE) if start else None,
+        valid_until=_vocab(parse_date, until, ASSIGN_USAGE) if until else None,
+    )
+
+
+@dataclass
+class TierArgs:
+    name: str
+    response: dict[str, int] | None = None
+    resolution: dict[str, int] | None = None
+    description: str | None = None
+    sections: list[str] = field(default_factory=list)
+
+
+def parse_tier(words: list[str]) -> TierArgs:
+    if not words:
+        raise UsageError("Name the tier to change.", usage=TIER_USAGE)
+    args = TierArgs(_vocab(parse_tier_name, words[0], TIER_USAGE))
+    current: str | None = None
+    buckets: dict[str, list[str]] = {}
+    for w in words[1:]:
+        if w.lower() in ("response", "resolution", "description"):
+            current = w.lower()
+            if current in buckets:
+                raise UsageError(f"`{current}` is given twice.", usage=TIER_USAGE)
+            buckets[current] = []
+            continue
+        if current is None:
+            raise UsageError(
+                f"`{escape(w[:30])}`: say whether it is a `response` or `resolution` target.",
+                usage=TIER_USAGE,
+            )
+        buckets[current].append(w)
+    if not buckets:
+        raise UsageError(
+            "Give `response` or `resolution` targets, or a `description`.", usage=TIER_USAGE
+        )
+    for key in ("response", "resolution"):
+        if key in buckets:
+            if not buckets[key]:
+                raise UsageError(f"`{key}` needs targets like S1=4h.", usage=TIER_USAGE)
+            setattr(args, key, _vocab(parse_targets, buckets[key], TIER_USAGE))  # type: ignore[arg-type]
+    if "description" in buckets:
+        text = " ".join(buckets["description"]).strip()
+        if not text or len(text) > 1000:
+            raise UsageError("The description should be 1 to 1000 characters.", usage=TIER_USAGE)
+        args.description = text
+    return args
+
+
+def parse_metrics(words: list[str]) -> tuple[str, bool]:
+    period, want_chart = "30d", False
+    for w in words:
+        lw = w.lower()
+        if lw in metrics.PERIODS:
+            period = lw
+        elif lw == "chart":
+            want_chart = True
+        else:
+            raise UsageError(
+                f"`{escape(w[:20])}` is not a period; use 30d, 90d or all.", usage=METRICS_USAGE
+            )
+    return period, want_chart
+
+
+# -- lookups -------------------------------------------------------------------------
+
+
+@router.sub("help", "/support help", "This help.", writes=False, empty=True)
+def help_(ctx: Ctx, args: str) -> Reply:
+    return router.help()
+
+
+@router.sub(
+    "lookup",
+    LOOKUP_USAGE,
+    "Who supports a product, at which tier and level, where to ask, and the response targets.",
+    writes=False,
+    default=True,
+)
+def lookup(ctx: Ctx, args: str) -> Reply:
+    query = " ".join(args.split())
+    if not query:
+        raise UsageError("Name a product.", usage=LOOKUP_USAGE)
+    found, m = catalog.resolve_products(ctx.session, team_id=ctx.team_id, query=query)
+    today = ctx.now.date()
+    entries = [
+        {
+            "product": p,
+            "supports": catalog.support_for(
+                ctx.session, team_id=ctx.team_id, product_id=p.id, today=today
+            ),
+        }
+        for p in found[:5]
+    ]
+    markup = render(
+        "support/lookup.slack.j2",
+        query=query,
+        how=m.how,
+        entries=entries,
+        more=len(found) - len(entries),
+        severities=SEVERITIES,
+        duration=format_duration,
+    )
+    return Reply.markup(markup)
+
+
+@router.sub("tiers", "/support tiers", "The support tiers and what each promises.", writes=False)
+def tiers(ctx: Ctx, args: str) -> Reply:
+    rows = catalog.tiers(ctx.session, team_id=ctx.team_id)
+    return Reply.markup(
+        render(
+            "support/tiers.slack.j2", tiers=rows, severities=SEVERITIES, duration=format_duration
+        )
+    )
+
+
+@router.sub("products", "/support products", "Every product in the catalog.", writes=False)
+def products(ctx: Ctx, args: str) -> Reply:
+    rows = catalog.products(ctx.session, team_id=ctx.team_id)
+    return Reply.markup(render("support/products.slack.j2", products=rows[:200], total=len(rows)))
+
+
+@router.sub(
+    "providers", "/support providers", "Every provider with its role and open issues.", writes=False
+)
+def providers(ctx: Ctx, args: str) -> Reply:
+    rows = catalog.providers(ctx.session, team_id=ctx.team_id)
+    counts = catalog.open_issue_counts(ctx.session, team_id=ctx.team_id)
+    return Reply.markup(render("support/providers.slack.j2", providers=rows[:100], counts=counts))
+
+
+@router.sub(
+    "provider",
+    "/support provider <name>",
+    "A provider's products, tiers, channels and open-issue count.",
+    writes=False,
+)
+def provider(ctx: Ctx, args: str) -> Reply:
+    name = " ".join(split_args(args, "/support provider <name>"))
+    if not name:
+        raise UsageError("Name a provider.", usage="/support provider <name>")
+    p = catalog.find_provider(ctx.session, team_id=ctx.team_id, name=name)
+    tier_map = {t.name: t for t in catalog.tiers(ctx.session, team_id=ctx.team_id)}
+    rows = catalog.assignments_of_provider(ctx.session, team_id=ctx.team_id, provider_id=p.id)
+    counts = catalog.open_issue_counts(ctx.session, team_id=ctx.team_id)
+    return Reply.markup(
+        render(
+            "support/provider.slack.j2",
+            provider=p,
+            assignments=rows[:40],
+            total=len(rows),
+            tiers=tier_map,
+            open_count=counts.get(p.id, 0),
+            severities=SEVERITIES,
+            duration=format_duration,
+        )
+    )
+
+
+# -- admin edits ---------------------------------------------------------------------
+
+
+@router.sub("add", ADD_USAGE.splitlines()[0], "Add or change a provider or a product (admins).")
+def add(ctx: Ctx, args: str) -> Reply:
+    words = split_args(args, ADD_USAGE)
+    if not words or words[0].lower() not in ("provider", "product"):
+        raise UsageError("Say whether to add a `provider` or a `product`.", usage=ADD_USAGE)
+    kind, rest = words[0].lower(), words[1:]
+    if kind == "provider":
+        pa = parse_add_provider(rest)
+        _require_admin(ctx, "change the support catalog")
+        row, created = catalog.upsert_provider(
+            ctx.session,
+            team_id=ctx.team_id,
+            name=pa.name,
+            role=pa.role,
+            collaboration=pa.collaboration,
+            channel=pa.channel,
+            escalation=pa.escalation,
+            url=pa.url,
+        )
+        return Reply.markup(render("support/saved_provider.slack.j2", p=row, created=created))
+    pr = parse_add_product(rest)
+    _require_admin(ctx, "change the support catalog")
+    product, created = catalog.upsert_product(
+        ctx.session,
+        team_id=ctx.team_id,
+        name=pr.name,
+        aliases=pr.aliases,
+        version=pr.version,
+        description=pr.description,
+    )
+    return Reply.markup(render("support/saved_product.slack.j2", p=product, created=created))
+
+
+def _product_and_provider(
+    ctx: Ctx, names: list[str], usage: str
+) -> tuple[SupportProduct, SupportProvider]:
+    """Split "<product words> <provider words>" where the provider is a known name."""
+    for i in range(1, len(names)):
+        prov = catalog.provider_exact(ctx.session, team_id=ctx.team_id, name=" ".join(names[i:]))
+        if prov is None:
+            continue
+        prod = catalog.product_exact(ctx.session, team_id=ctx.team_id, name=" ".join(names[:i]))
+        if prod is None:
+            try:
+                prod = catalog.resolve_product(
+                    ctx.session, team_id=ctx.team_id, query=" ".join(names[:i]), strict=True
+                )
+            except NotFound:
+                continue
+        return prod, prov
+    if len(names) < 2:
+        raise UsageError("Name a product and a provider.", usage=usage)
+    # No split worked: report the most likely culprit.
+    prov = catalog.find_provider(ctx.session, team_id=ctx.team_id, name=names[-1])
+    prod = catalog.resolve_product(
+        ctx.session, team_id=ctx.team_id, query=" ".join(names[:-1]), strict=True
+    )
+    return prod, prov
+
+
+@router.sub("assign", ASSIGN_USAGE, "Make a provider support a product at a tier (admins).")
+def assign(ctx: Ctx, args: str) -> Reply:
+    a = parse_assign(split_args(args, ASSIGN_USAGE))
+    _require_admin(ctx, "change the support catalog")
+    prod, prov = _product_and_provider(ctx, a.names, ASSIGN_USAGE)
+    tier = catalog.get_tier(ctx.session, team_id=ctx.team_id, name=a.tier)
+    if a.valid_from and a.valid_until and a.valid_until < a.valid_from:
+        raise UsageError("`until` is before `from`.", usage=ASSIGN_USAGE)
+    _, created = catalog.assign(
+        ctx.session,
+        team_id=ctx.team_id,
+        product=prod,
+        provider=prov,
+        tier=tier.name,
+        level=a.level,
+        valid_from=a.valid_from,
+        valid_until=a.valid_until,
+    )
+    return Reply.markup(
+        render(
+            "support/saved_assignment.slack.j2",
+            product=prod,
+            provider=prov,
+            tier=tier,
+            level=a.level,
+            valid_from=a.valid_from,
+            valid_until=a.valid_until,
+            created=created,
+        )
+    )
+
+
+@router.sub("unassign", UNASSIGN_USAGE, "Stop a provider supporting a product (admins).")
+def unassign(ctx: Ctx, args: str) -> Reply:
+    words = split_args(args, UNASSIGN_USAGE)
+    _require_admin(ctx, "change the support catalog")
+    prod, prov = _product_and_provider(ctx, words, UNASSIGN_USAGE)
+    done = catalog.unassign(ctx.session, team_id=ctx.team_id, product=prod, provider=prov)
+    verb = "no longer supports" if done else "did not support"
+    return Reply(text=f"*{escape(prov.name)}* {verb} *{escape(prod.name)}*.")
+
+
+@router.sub("tier", TIER_USAGE, "Change a tier's targets or description, or add a tier (admins).")
+def tier(ctx: Ctx, args: str) -> Reply:
+    t = parse_tier(split_args(args, TIER_USAGE))
+    _require_admin(ctx, "change the support tiers")
+    info = catalog.set_tier(
+        ctx.session,
+        team_id=ctx.team_id,
+        name=t.name,
+        description=t.description,
+        response=t.response,
+        resolution=t.resolution,
+    )
+    return Reply.markup(
+        render(
+            "support/tiers.slack.j2",
+            tiers=[info],
+            severities=SEVERITIES,
+            duration=format_duration,
+            saved=True,
+        )
+    )
+
+
+# -- metrics -------------------------------------------------------------------------
+
+
+@router.sub(
+    "metrics",
+    METRICS_USAGE,
+    "Opened/closed, median times to first response and resolution, SLA compliance.",
+)
+def metrics_(ctx: Ctx, args: str) -> Reply:
+    period, want_chart = parse_metrics(split_args(args, METRICS_USAGE))
+    m = metrics.support_metrics(ctx.session, team_id=ctx.team_id, period=period, now=ctx.now)
+    reply = Reply.markup(render("support/metrics.slack.j2", m=m, elapsed=format_elapsed))
+    if want_chart:
+        png = chart.bar_chart(
+            f"SUPPORT METRICS {period.upper()}",
+            [chart.Bar(r.name, r.opened, r.closed, r.compliance) for r in m.by_provider],
+        )
+        outbox.upload_file(
+            ctx.session,
+            team_id=ctx.team_id,
+            channel=ctx.channel_id or ctx.user_id,
+            filename=f"support-metrics-{period}.png",
+            content=png,
+            now=ctx.now,
+            title=f"Support metrics ({period})",
+            initial_comment=f"Support metrics, {period}: opened and closed issues per provider, "
+            "with the share of SLA targets met.",
+        )
+        reply.text = reply.text + "\nThe chart is on its way to this channel."
+        reply.blocks = (reply.blocks or []) + [
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": "The chart is on its way to this channel."}
+                ],
+            }
+        ]
+    return reply
+
+
+# -- the command line: wgbot catalog import|export ------------------------------------
+
+
+def _team_for(db: Any, requested: str | None) -> str:
+    from sqlalchemy import select
+
+    from bot.models import Workspace
+
+    if requested:
+        return requested
+    with db.read() as s:
+        teams = list(s.scalars(select(Workspace.team_id)))
+    if len(teams) == 1:
+        return str(teams[0])
+    if not teams:
+        raise UsageError(
+            "No workspace has used the bot yet; pass --team T0123ABCD (your Slack team id, "
+            "or TCONSOLE for the local console)."
+        )
+    raise UsageError(f"Several workspaces use this database ({', '.join(teams)}); pass --team.")
+
+
+class _DryRun(Exception):
+    """Raised to roll the import back after checking it."""
+
+    def __init__(self, summary: ImportSummary) -> None:
+        super().__init__("dry run")
+        self.summary = summary
+
+
+def cmd_catalog(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.clock import SystemClock
+    from bot.db import Database
+    from bot.migrate import upgrade
+    from bot.services.common import ensure_workspace
+
+    upgrade(settings.database_url)
+    db = Database(settings.database_url, pool_size=1)
+    try:
+        team = _team_for(db, args.team)
+        if args.action == "export":
+            with db.read() as s:
+                text = export_catalog(s, team_id=team)
+            if args.output and args.output != "-":
+                Path(args.output).write_text(text, encoding="utf-8")
+                print(f"wgbot: catalog of {team} written to {args.output}", file=sys.stderr)
+            else:
+                sys.stdout.write(text)
+            return 0
+        path = Path(args.file)
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            print(f"wgbot: cannot read {path}: {exc}", file=sys.stderr)
+            return 1
+        try:
+            with db.write() as s:
+                ensure_workspace(s, team_id=team, now=SystemClock().now())
+                summary = import_text(s, team_id=team, text=text)
+                if args.dry_run:
+                    raise _DryRun(summary)
+        except _DryRun as dry:
+            summary = dry.summary
+        verb = "would import" if args.dry_run else "imported"
+        print(f"wgbot: {verb} {path} into {team}: {summary.describe()}")
+        return 0
+    except CatalogError as exc:
+        print(f"wgbot: {args.file}: nothing was imported; fix these problems:", file=sys.stderr)
+        for line in exc.lines():
+            print(f"  {args.file}:{line.removeprefix('line ')}", file=sys.stderr)
+        return 1
+    except UsageError as exc:
+        print(f"wgbot: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        db.dispose()
+
+
+def add_catalog_command(sub: Any) -> None:
+    p = sub.add_parser("catalog", help="import or export the support catalog (YAML)")
+    actions = p.add_subparsers(dest="action", required=True)
+    imp = actions.add_parser("import", help="import a catalog file (all or nothing)")
+    imp.add_argument("file", help="the YAML file (see examples/catalog.yaml)")
+    imp.add_argument("--team", help="Slack team id (default: the only workspace)")
+    imp.add_argument("--dry-run", action="store_true", help="check the file, change nothing")
+    imp.set_defaults(func=cmd_catalog)
+    exp = actions.add_parser("export", help="write the catalog as YAML")
+    exp.add_argument("--team", help="Slack team id (default: the only workspace)")
+    exp.add_argument("-o", "--output", help="file to write (default: standard output)")
+    exp.set_defaults(func=cmd_catalog, file=None)
+
+
+if add_catalog_command not in EXTRA_COMMANDS:
+    EXTRA_COMMANDS.append(add_catalog_command)

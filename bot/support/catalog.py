@@ -1,0 +1,415 @@
+"""The support catalog: tiers, providers, products and who supports what."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.errors import NotFound, UsageError
+from bot.slackfmt import escape
+from bot.support.matching import Candidate, Match, match_name, match_product, suggest
+from bot.support.models import (
+    SupportAssignment,
+    SupportIssue,
+    SupportProduct,
+    SupportProvider,
+    SupportTier,
+)
+from bot.support.vocab import DEFAULT_TIERS, SEVERITIES, TierInfo, normalize
+
+
+def _did_you_mean(names: list[str]) -> str:
+    if not names:
+        return ""
+    return " Did you mean " + " or ".join(f"*{escape(n)}*" for n in names) + "?"
+
+
+# -- tiers --------------------------------------------------------------------------
+
+
+def _tier_from_row(row: SupportTier) -> TierInfo:
+    default = DEFAULT_TIERS.get(row.name)
+    return TierInfo(
+        name=row.name,
+        description=row.description,
+        response={k: int(v) for k, v in (row.response or {}).items()},
+        resolution={k: int(v) for k, v in (row.resolution or {}).items()},
+        rank=row.rank,
+        builtin=default is not None,
+        customized=True,
+    )
+
+
+def tiers(session: Session, *, team_id: str) -> list[TierInfo]:
+    """The workspace's tiers: built-in defaults, overridden or extended by its own rows."""
+    out = dict(DEFAULT_TIERS)
+    for row in session.scalars(select(SupportTier).where(SupportTier.team_id == team_id)):
+        out[row.name] = _tier_from_row(row)
+    return sorted(out.values(), key=lambda t: (t.rank, t.name))
+
+
+def get_tier(session: Session, *, team_id: str, name: str) -> TierInfo:
+    known = {t.name: t for t in tiers(session, team_id=team_id)}
+    key = name.strip().lower().replace(" ", "-")
+    if key in known:
+        return known[key]
+    found, maybe = match_name(list(known), key)
+    if found is not None and normalize(found) == normalize(key):
+        return known[found]
+    raise NotFound(
+        f"There is no tier `{escape(name[:40])}`. Tiers: {escape(', '.join(known))}."
+        + _did_you_mean(maybe if found is None else [found])
+    )
+
+
+def set_tier(
+    session: Session,
+    *,
+    team_id: str,
+    name: str,
+    description: str | None = None,
+    response: dict[str, int] | None = None,
+    resolution: dict[str, int] | None = None,
+    replace: bool = False,
+) -> TierInfo:
+    """Change (or create) a tier; targets of -1 are removed, others merged unless `replace`."""
+    row = session.scalars(
+        select(SupportTier).where(SupportTier.team_id == team_id, SupportTier.name == name)
+    ).one_or_none()
+    if row is None:
+        base = DEFAULT_TIERS.get(name)
+        rank = base.rank if base else 10 + len(tiers(session, team_id=team_id))
+        row = SupportTier(
+            team_id=team_id,
+            name=name,
+            description=base.description if base else "",
+            response=dict(base.response) if base else {},
+            resolution=dict(base.resolution) if base else {},
+            rank=rank,
+        )
+        session.add(row)
+    if description is not None:
+        row.description = description
+    for attr, changes in (("response", response), ("resolution", resolution)):
+        if changes is None:
+            continue
+        current: dict[str, Any] = {} if replace else dict(getattr(row, attr) or {})
+        for sev, minutes in changes.items():
+            if minutes < 0:
+                current.pop(sev, None)
+            else:
+                current[sev] = minutes
+        setattr(row, attr, {s: current[s] for s in SEVERITIES if s in current})
+    session.flush()
+    return _tier_from_row(row)
+
+
+# -- providers ----------------------------------------------------------------------
+
+
+def providers(session: Session, *, team_id: str) -> list[SupportProvider]:
+    return list(
+        session.scalars(
+            select(SupportProvider)
+            .where(SupportProvider.team_id == team_id)
+            .order_by(SupportProvider.key)
+        )
+    )
+
+
+def find_provider(session: Session, *, team_id: str, name: str) -> SupportProvider:
+    """A provider by name (case-insensitive, tolerant of small typos)."""
+    rows = providers(session, team_id=team_id)
+    found, maybe = match_name([r.name for r in rows], name)
+    if found is None:
+        if not rows:
+            raise NotFound(
+                "The catalog has no providers yet. An admin can add one with "
+                "`/support add provider NAME` or `wgbot catalog import FILE`."
+            )
+        raise NotFound(f"There is no provider `{escape(name[:60])}`." + _did_you_mean(maybe))
+    return next(r for r in rows if r.name == found)
+
+
+def provider_exact(session: Session, *, team_id: str, name: str) -> SupportProvider | None:
+    return session.scalars(
+        select(SupportProvider).where(
+            SupportProvider.team_id == team_id, SupportProvider.key == normalize(name)
+        )
+    ).one_or_none()
+
+
+def upsert_provider(
+    session: Session,
+    *,
+    team_id: str,
+    name: str,
+    role: str | None = None,
+    collaboration: str | None = None,
+    channel: str | None = None,
+    escalation: list[str] | None = None,
+    url: str | None = None,
+) -> tuple[SupportProvider, bool]:
+    """Add a provider or change the given fields of an existing one; True when created."""
+    row = provider_exact(session, team_id=team_id, name=name)
+    created = row is None
+    if row is None:
+        row = SupportProvider(team_id=team_id, name=name, key=normalize(name), escalation=[])
+        session.add(row)
+    row.name = name
+    if role is not None:
+        row.role = role
+    if collaboration is not None:
+        row.collaboration = collaboration
+    if channel is not None:
+        row.channel = channel
+    if escalation is not None:
+        row.escalation = list(escalation)
+    if url is not None:
+        row.url = url
+    session.flush()
+    return row, created
+
+
+# -- products -----------------------------------------------------------------------
+
+
+def products(session: Session, *, team_id: str) -> list[SupportProduct]:
+    return list(
+        session.scalars(
+            select(SupportProduct)
+            .where(SupportProduct.team_id == team_id)
+            .order_by(SupportProduct.key)
+        )
+    )
+
+
+def product_exact(session: Session, *, team_id: str, name: str) -> SupportProduct | None:
+    return session.scalars(
+        select(SupportProduct).where(
+            SupportProduct.team_id == team_id, SupportProduct.key == normalize(name)
+        )
+    ).one_or_none()
+
+
+def candidates(session: Session, *, team_id: str) -> list[Candidate]:
+    rows = session.execute(
+        select(
+            SupportProduct.id, SupportProduct.name, SupportProduct.aliases, SupportProduct.version
+        ).where(SupportProduct.team_id == team_id)
+    ).all()
+    return [Candidate(r[0], r[1], tuple(r[2] or ()), r[3]) for r in rows]
+
+
+def match(session: Session, *, team_id: str, query: str) -> Match:
+    return match_product(candidates(session, team_id=team_id), query)
+
+
+def resolve_products(
+    session: Session, *, team_id: str, query: str
+) -> tuple[list[SupportProduct], Match]:
+    """Products named by `query` (best first); NotFound with suggestions when none."""
+    cands = candidates(session, team_id=team_id)
+    if not cands:
+        raise NotFound(
+            "The catalog has no products yet. An admin can add one with "
+            "`/support add product NAME` or `wgbot catalog import FILE`."
+        )
+    m = match_product(cands, query)
+    if not m.found:
+        raise NotFound(
+            f"No product matches `{escape(query[:60])}`."
+            + _did_you_mean(m.suggestions or [])
+            + ("" if m.suggestions else " `/support products` lists them all.")
+        )
+    rows = {
+        p.id: p for p in session.scalars(select(SupportProduct).where(SupportProduct.id.in_(m.ids)))
+    }
+    return [rows[i] for i in m.ids if i in rows], m
+
+
+def resolve_product(
+    session: Session, *, team_id: str, query: str, strict: bool = False
+) -> SupportProduct:
+    """Exactly one product, or an error naming the choices; `strict` refuses guesses."""
+    found, m = resolve_products(session, team_id=team_id, query=query)
+    if strict and m.how not in ("exact", "version"):
+        raise NotFound(
+            f"No product is named `{escape(query[:60])}`."
+            + _did_you_mean([p.name for p in found[:3]])
+        )
+    if len(found) > 1:
+        names = [p.name for p in found[:4]]
+        raise NotFound(
+            f"`{escape(query[:60])}` could mean several products." + _did_you_mean(names)
+        )
+    return found[0]
+
+
+def product_suggestions(session: Session, *, team_id: str, query: str) -> list[str]:
+    return suggest(candidates(session, team_id=team_id), query)
+
+
+def upsert_product(
+    session: Session,
+    *,
+    team_id: str,
+    name: str,
+    aliases: list[str] | None = None,
+    version: str | None = None,
+    description: str | None = None,
+) -> tuple[SupportProduct, bool]:
+    row = product_exact(session, team_id=team_id, name=name)
+    created = row is None
+    if row is None:
+        row = SupportProduct(team_id=team_id, name=name, key=normalize(name), aliases=[])
+        session.add(row)
+    row.name = name
+    if aliases is not None:
+        seen: list[str] = []
+        for a in aliases:
+            if a.strip() and normalize(a) not in [normalize(s) for s in seen]:
+                seen.append(a.strip())
+        row.aliases = seen
+    if version is not None:
+        row.version = version or None
+    if description is not None:
+        row.description = description or None
+    session.flush()
+    return row, created
+
+
+# -- assignments --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Support:
+    """One provider's support for a product, as shown by lookups."""
+
+    provider: SupportProvider
+    tier: TierInfo
+    level: str | None
+    valid_from: date | None
+    valid_until: date | None
+    current: bool
+
+
+def assign(
+    session: Session,
+    *,
+    team_id: str,
+    product: SupportProduct,
+    provider: SupportProvider,
+    tier: str,
+    level: str | None = None,
+    valid_from: date | None = None,
+    valid_until: date | None = None,
+) -> tuple[SupportAssignment, bool]:
+    """Make `provider` support `product` at `tier`; True when it is a new assignment."""
+    get_tier(session, team_id=team_id, name=tier)
+    if valid_from and valid_until and valid_until < valid_from:
+        raise UsageError("The assignment would end before it starts.")
+    row = session.scalars(
+        select(SupportAssignment).where(
+            SupportAssignment.team_id == team_id,
+            SupportAssignment.product_id == product.id,
+            SupportAssignment.provider_id == provider.id,
+        )
+    ).one_or_none()
+    created = row is None
+    if row is None:
+        position = session.scalar(
+            select(func.count())
+            .select_from(SupportAssignment)
+            .where(SupportAssignment.team_id == team_id, SupportAssignment.product_id == product.id)
+        )
+        row = SupportAssignment(
+            team_id=team_id, product_id=product.id, provider_id=provider.id, position=position or 0
+        )
+        session.add(row)
+    row.tier = tier
+    row.level = level
+    row.valid_from = valid_from
+    row.valid_until = valid_until
+    session.flush()
+    return row, created
+
+
+def unassign(
+    session: Session, *, team_id: str, product: SupportProduct, provider: SupportProvider
+) -> bool:
+    row = session.scalars(
+        select(SupportAssignment).where(
+            SupportAssignment.team_id == team_id,
+            SupportAssignment.product_id == product.id,
+            SupportAssignment.provider_id == provider.id,
+        )
+    ).one_or_none()
+    if row is None:
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
+def support_for(
+    session: Session, *, team_id: str, product_id: int, today: date, current_first: bool = True
+) -> list[Support]:
+    """Who supports a product in catalog order (current assignments first, by default)."""
+    tier_map = {t.name: t for t in tiers(session, team_id=team_id)}
+    rows = session.execute(
+        select(SupportAssignment, SupportProvider)
+        .join(SupportProvider, SupportProvider.id == SupportAssignment.provider_id)
+        .where(SupportAssignment.team_id == team_id, SupportAssignment.product_id == product_id)
+        .order_by(SupportAssignment.position, SupportAssignment.id)
+    ).all()
+    out: list[Support] = []
+    for a, p in rows:
+        current = (a.valid_from is None or a.valid_from <= today) and (
+            a.valid_until is None or today <= a.valid_until
+        )
+        tier = tier_map.get(a.tier) or TierInfo(a.tier, "(this tier no longer exists)")
+        out.append(Support(p, tier, a.level, a.valid_from, a.valid_until, current))
+    return sorted(out, key=lambda s: not s.current) if current_first else out
+
+
+def route(session: Session, *, team_id: str, product_id: int, today: date) -> Support | None:
+    """Where a new issue about a product goes: its first currently valid assignment."""
+    for s in support_for(session, team_id=team_id, product_id=product_id, today=today):
+        if s.current:
+            return s
+    return None
+
+
+def assignments_of_provider(
+    session: Session, *, team_id: str, provider_id: int
+) -> list[tuple[SupportAssignment, SupportProduct]]:
+    return [
+        (a, p)
+        for a, p in session.execute(
+            select(SupportAssignment, SupportProduct)
+            .join(SupportProduct, SupportProduct.id == SupportAssignment.product_id)
+            .where(
+                SupportAssignment.team_id == team_id, SupportAssignment.provider_id == provider_id
+            )
+            .order_by(SupportProduct.key)
+        ).all()
+    ]
+
+
+def open_issue_counts(session: Session, *, team_id: str) -> dict[int, int]:
+    """Open (not closed) issues per provider id."""
+    rows = session.execute(
+        select(SupportIssue.provider_id, func.count())
+        .where(
+            SupportIssue.team_id == team_id,
+            SupportIssue.status.in_(("open", "acknowledged")),
+            SupportIssue.provider_id.is_not(None),
+        )
+        .group_by(SupportIssue.provider_id)
+    ).all()
+    return {int(pid): int(n) for pid, n in rows}

@@ -1,0 +1,529 @@
+"""The catalog file (YAML): parse with line numbers, apply all-or-nothing, export.
+
+The file is read as a node tree (yaml.compose) rather than as Python values so that
+every problem can name its line, and so that `version: 2.10` stays the text "2.10"
+instead of becoming the float 2.1.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import yaml
+from sqlalchemy.orm import Session
+
+from bot.support import catalog
+from bot.support.models import SupportProduct, SupportProvider
+from bot.support.vocab import (
+    ALIAS_MAX,
+    DEFAULT_TIERS,
+    NAME_MAX,
+    SEVERITIES,
+    VocabError,
+    format_duration,
+    normalize,
+    parse_collaboration,
+    parse_date,
+    parse_duration,
+    parse_level,
+    parse_role,
+    parse_tier_name,
+)
+
+_CHANNEL_ID = re.compile(r"^<?#?([CG][A-Z0-9]{1,20})(?:\|[^>]*)?>?$")
+_CHANNEL_NAME = re.compile(r"^#?([a-z0-9][a-z0-9._-]{0,79})$")
+_USER_ID = re.compile(r"^<?@?([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>?$")
+
+
+class CatalogError(Exception):
+    """Everything wrong with a catalog file, each problem with its line."""
+
+    def __init__(self, problems: list[tuple[int, str]]) -> None:
+        self.problems = sorted(problems)
+        super().__init__("; ".join(f"line {n}: {m}" for n, m in self.problems))
+
+    def lines(self) -> list[str]:
+        return [f"line {n}: {m}" for n, m in self.problems]
+
+
+@dataclass
+class TierSpec:
+    line: int
+    name: str
+    description: str | None = None
+    response: dict[str, int] | None = None
+    resolution: dict[str, int] | None = None
+
+
+@dataclass
+class ProviderSpec:
+    line: int
+    name: str
+    role: str | None = None
+    collaboration: str | None = None
+    channel: str | None = None
+    escalation: list[str] = field(default_factory=list)
+    url: str | None = None
+
+
+@dataclass
+class AssignmentSpec:
+    line: int
+    provider: str
+    tier: str
+    level: str | None = None
+    valid_from: date | None = None
+    valid_until: date | None = None
+
+
+@dataclass
+class ProductSpec:
+    line: int
+    name: str
+    aliases: list[str] = field(default_factory=list)
+    version: str | None = None
+    description: str | None = None
+    assignments: list[AssignmentSpec] = field(default_factory=list)
+
+
+@dataclass
+class CatalogDoc:
+    tiers: list[TierSpec] = field(default_factory=list)
+    providers: list[ProviderSpec] = field(default_factory=list)
+    products: list[ProductSpec] = field(default_factory=list)
+
+
+def _line(node: yaml.Node) -> int:
+    return int(node.start_mark.line) + 1
+
+
+class _Reader:
+    """Walks the node tree, collecting problems instead of stopping at the first."""
+
+    def __init__(self) -> None:
+        self.problems: list[tuple[int, str]] = []
+
+    def fail(self, node: yaml.Node, message: str) -> None:
+        self.problems.append((_line(node), message))
+
+    def mapping(
+        self, node: yaml.Node, what: str, allowed: tuple[str, ...], required: tuple[str, ...] = ()
+    ) -> dict[str, yaml.Node] | None:
+        if not isinstance(node, yaml.MappingNode):
+            self.fail(node, f"{what} should be a mapping of `key: value` lines.")
+            return None
+        out: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = (
+                str(key_node.value).strip().lower() if isinstance(key_node, yaml.ScalarNode) else ""
+            )
+            if key not in allowed:
+                self.fail(
+                    key_node,
+                    f"unknown key `{str(getattr(key_node, 'value', ''))[:40]}` in {what}; "
+                    f"expected one of: {', '.join(allowed)}.",
+                )
+                continue
+            if key in out:
+                self.fail(key_node, f"`{key}` appears twice in {what}.")
+                continue
+            out[key] = value_node
+        for key in required:
+            if key not in out:
+                self.fail(node, f"{what} needs `{key}`.")
+        return out
+
+    def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node]:
+        if isinstance(node, yaml.SequenceNode):
+            return list(node.value)
+        if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
+            return []
+        self.fail(node, f"{what} should be a list (lines starting with `- `).")
+        return []
+
+    def text(self, node: yaml.Node | None, what: str, limit: int = 200) -> str | None:
+        if node is None:
+            return None
+        if not isinstance(node, yaml.ScalarNode):
+            self.fail(node, f"{what} should be a single value.")
+            return None
+        value = str(node.value).strip()
+        if not value:
+            self.fail(node, f"{what} is empty.")
+            return None
+        if len(value) > limit:
+            self.fail(node, f"{what} is longer than {limit} characters.")
+            return None
+        return value
+
+    def vocab(self, node: yaml.Node | None, what: str, parse: Any) -> Any:
+        raw = self.text(node, what)
+        if raw is None or node is None:
+            return None
+        try:
+            return parse(raw)
+        except VocabError as exc:
+            self.fail(node, str(exc).replace("`", "'"))
+            return None
+
+    def texts(self, node: yaml.Node | None, what: str, limit: int) -> list[str]:
+        if node is None:
+            return []
+        if isinstance(node, yaml.ScalarNode):
+            one = self.text(node, what, limit)
+            return [one] if one else []
+        out: list[str] = []
+        for item in self.sequence(node, what):
+            value = self.text(item, what, limit)
+            if value:
+                out.append(value)
+        return out
+
+    def targets(self, node: yaml.Node | None, what: str) -> dict[str, int] | None:
+        if node is None:
+            return None
+        fields = self.mapping(node, what, tuple(s.lower() for s in SEVERITIES))
+        if fields is None:
+            return None
+        out: dict[str, int] = {}
+        for sev, value in fields.items():
+            raw = self.text(value, f"{what} {sev.upper()}")
+            if raw is None:
+                continue
+            if raw.lower() in ("none", "-"):
+                continue
+            try:
+                out[sev.upper()] = parse_duration(raw)
+            except VocabError as exc:
+                self.fail(value, str(exc).replace("`", "'"))
+        return out
+
+
+def parse_catalog(text: str) -> CatalogDoc:
+    """Read a catalog file; CatalogError lists every problem with its line."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = int(mark.line) + 1 if mark is not None else 1
+        raise CatalogError([(line, f"not valid YAML: {exc.problem or exc.context}")]) from None
+    except yaml.YAMLError as exc:
+        raise CatalogError([(1, f"not valid YAML: {exc}")]) from None
+    if root is None:
+        raise CatalogError([(1, "the file is empty; expected `providers:` and `products:`.")])
+    r = _Reader()
+    doc = CatalogDoc()
+    top = r.mapping(root, "the catalog", ("tiers", "providers", "products"))
+    if top is None:
+        raise CatalogError(r.problems)
+    for node in r.sequence(top["tiers"], "tiers") if "tiers" in top else []:
+        _tier(r, node, doc)
+    for node in r.sequence(top["providers"], "providers") if "providers" in top else []:
+        _provider(r, node, doc)
+    for node in r.sequence(top["products"], "products") if "products" in top else []:
+        _product(r, node, doc)
+    _check_names(r, doc)
+    if r.problems:
+        raise CatalogError(r.problems)
+    return doc
+
+
+def _tier(r: _Reader, node: yaml.Node, doc: CatalogDoc) -> None:
+    f = r.mapping(node, "a tier", ("name", "description", "response", "resolution"), ("name",))
+    if f is None:
+        return
+    name = r.vocab(f.get("name"), "the tier name", parse_tier_name)
+    if name is None:
+        return
+    doc.tiers.append(
+        TierSpec(
+            _line(node),
+            name,
+            r.text(f.get("description"), "the description", 1000),
+            r.targets(f.get("response"), "response"),
+            r.targets(f.get("resolution"), "resolution"),
+        )
+    )
+
+
+def _channel(r: _Reader, node: yaml.Node | None) -> str | None:
+    raw = r.text(node, "the channel", 100)
+    if raw is None or node is None:
+        return None
+    m = _CHANNEL_ID.match(raw)
+    if m:
+        return m.group(1)
+    m = _CHANNEL_NAME.match(raw)
+    if m:
+        return "#" + m.group(1)
+    r.fail(node, f"'{raw[:40]}' is not a channel; write \"#channel-name\" or a channel id.")
+    return None
+
+
+def _provider(r: _Reader, node: yaml.Node, doc: CatalogDoc) -> None:
+    f = r.mapping(
+        node,
+        "a provider",
+        ("name", "role", "collaboration", "channel", "escalation", "url"),
+        ("name",),
+    )
+    if f is None:
+        return
+    name = r.text(f.get("name"), "the provider name", NAME_MAX)
+    escalation: list[str] = []
+    for item in r.sequence(f["escalation"], "escalation") if "escalation" in f else []:
+        raw = r.text(item, "an escalation contact", 40)
+        if raw is None:
+            continue
+        m = _USER_ID.match(raw)
+        if m:
+            escalation.append(m.group(1))
+        else:
+            r.fail(item, f"'{raw[:40]}' is not a Slack user id (like U0123ABCD).")
+    url = r.text(f.get("url"), "the url", 500)
+    if url and not url.startswith(("http://", "https://")):
+        r.fail(f["url"], "the url should start with https://.")
+    if name is None:
+        return
+    doc.providers.append(
+        ProviderSpec(
+            _line(node),
+            name,
+            r.vocab(f.get("role"), "the role", parse_role),
+            r.vocab(f.get("collaboration"), "the collaboration", parse_collaboration),
+            _channel(r, f.get("channel")),
+            escalation,
+            url,
+        )
+    )
+
+
+def _product(r: _Reader, node: yaml.Node, doc: CatalogDoc) -> None:
+    f = r.mapping(
+        node,
+        "a product",
+        ("name", "aliases", "version", "description", "providers"),
+        ("name",),
+    )
+    if f is None:
+        return
+    name = r.text(f.get("name"), "the product name", NAME_MAX)
+    spec = ProductSpec(
+        _line(node),
+        name or "",
+        r.texts(f.get("aliases"), "an alias", ALIAS_MAX),
+        r.text(f.get("version"), "the version", 40),
+        r.text(f.get("description"), "the description", 1000),
+    )
+    for item in r.sequence(f["providers"], "the product's providers") if "providers" in f else []:
+        a = r.mapping(
+            item,
+            "a product's provider",
+            ("provider", "tier", "level", "from", "until"),
+            ("provider", "tier"),
+        )
+        if a is None:
+            continue
+        provider = r.text(a.get("provider"), "the provider", NAME_MAX)
+        tier = r.vocab(a.get("tier"), "the tier", parse_tier_name)
+        level = r.vocab(a.get("level"), "the level", parse_level)
+        start = r.vocab(a.get("from"), "from", parse_date)
+        until = r.vocab(a.get("until"), "until", parse_date)
+        if start and until and until < start:
+            r.fail(a["until"], "`until` is before `from`.")
+        if provider and tier:
+            spec.assignments.append(
+                AssignmentSpec(_line(item), provider, tier, level, start, until)
+            )
+    if name:
+        doc.products.append(spec)
+
+
+def _check_names(r: _Reader, doc: CatalogDoc) -> None:
+    for kind, items in (
+        ("tier", doc.tiers),
+        ("provider", doc.providers),
+        ("product", doc.products),
+    ):
+        seen: dict[str, int] = {}
+        for item in items:
+            key = normalize(item.name)
+            if key in seen:
+                r.problems.append(
+                    (item.line, f"the {kind} '{item.name}' is already defined on line {seen[key]}.")
+                )
+            else:
+                seen[key] = item.line
+    for product in doc.products:
+        seen_p: set[str] = set()
+        for a in product.assignments:
+            if normalize(a.provider) in seen_p:
+                r.problems.append((a.line, f"'{a.provider}' is listed twice for '{product.name}'."))
+            seen_p.add(normalize(a.provider))
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    tiers: int
+    providers_added: int
+    providers_updated: int
+    products_added: int
+    products_updated: int
+    assignments: int
+
+    def describe(self) -> str:
+        return (
+            f"{self.providers_added} provider(s) added, {self.providers_updated} updated; "
+            f"{self.products_added} product(s) added, {self.products_updated} updated; "
+            f"{self.assignments} assignment(s); {self.tiers} tier(s) set."
+        )
+
+
+def apply_catalog(session: Session, *, team_id: str, doc: CatalogDoc) -> ImportSummary:
+    """Merge a parsed file into the workspace's catalog; a product's providers are replaced.
+
+    Raises CatalogError (before changing anything the caller would keep: the caller's
+    transaction rolls back) when the file names a provider or tier that does not exist.
+    """
+    problems: list[tuple[int, str]] = []
+    known_tiers = {t.name for t in catalog.tiers(session, team_id=team_id)} | set(DEFAULT_TIERS)
+    known_tiers |= {t.name for t in doc.tiers}
+    file_providers = {normalize(p.name) for p in doc.providers}
+    db_providers = {p.key: p for p in catalog.providers(session, team_id=team_id)}
+    for spec in doc.products:
+        for a in spec.assignments:
+            if normalize(a.provider) not in file_providers | set(db_providers):
+                problems.append(
+                    (
+                        a.line,
+                        f"the provider '{a.provider}' is not defined (add it under `providers:`).",
+                    )
+                )
+            if a.tier not in known_tiers:
+                problems.append(
+                    (
+                        a.line,
+                        f"the tier '{a.tier}' is not defined; tiers: {', '.join(sorted(known_tiers))}.",
+                    )
+                )
+    if problems:
+        raise CatalogError(problems)
+
+    for t in doc.tiers:
+        catalog.set_tier(
+            session,
+            team_id=team_id,
+            name=t.name,
+            description=t.description,
+            response=t.response,
+            resolution=t.resolution,
+            replace=True,
+        )
+    added = updated = 0
+    by_key: dict[str, SupportProvider] = dict(db_providers)
+    for p in doc.providers:
+        row, created = catalog.upsert_provider(
+            session,
+            team_id=team_id,
+            name=p.name,
+            role=p.role,
+            collaboration=p.collaboration,
+            channel=p.channel,
+            escalation=p.escalation,
+            url=p.url,
+        )
+        by_key[row.key] = row
+        added, updated = added + created, updated + (not created)
+    p_added = p_updated = assignments = 0
+    for spec in doc.products:
+        product, created = catalog.upsert_product(
+            session,
+            team_id=team_id,
+            name=spec.name,
+            aliases=spec.aliases,
+            version=spec.version or "",
+            description=spec.description or "",
+        )
+        p_added, p_updated = p_added + created, p_updated + (not created)
+        for sup in catalog.support_for(
+            session, team_id=team_id, product_id=product.id, today=date.min, current_first=False
+        ):
+            catalog.unassign(session, team_id=team_id, product=product, provider=sup.provider)
+        for a in spec.assignments:
+            catalog.assign(
+                session,
+                team_id=team_id,
+                product=product,
+                provider=by_key[normalize(a.provider)],
+                tier=a.tier,
+                level=a.level,
+                valid_from=a.valid_from,
+                valid_until=a.valid_until,
+            )
+            assignments += 1
+    return ImportSummary(len(doc.tiers), added, updated, p_added, p_updated, assignments)
+
+
+def import_text(session: Session, *, team_id: str, text: str) -> ImportSummary:
+    return apply_catalog(session, team_id=team_id, doc=parse_catalog(text))
+
+
+def export_catalog(session: Session, *, team_id: str) -> str:
+    """The workspace's catalog as a file that imports back to the same catalog."""
+    out: dict[str, Any] = {}
+    custom = [t for t in catalog.tiers(session, team_id=team_id) if t.customized]
+    if custom:
+        out["tiers"] = [
+            {
+                "name": t.name,
+                "description": t.description,
+                "response": {s: format_duration(m) for s, m in t.response.items()},
+                "resolution": {s: format_duration(m) for s, m in t.resolution.items()},
+            }
+            for t in custom
+        ]
+    out["providers"] = [_provider_dict(p) for p in catalog.providers(session, team_id=team_id)]
+    out["products"] = [
+        _product_dict(session, team_id, p) for p in catalog.products(session, team_id=team_id)
+    ]
+    header = "# wgbot support catalog: import with `wgbot catalog import FILE`\n"
+    return header + yaml.safe_dump(out, sort_keys=False, allow_unicode=True, width=100)
+
+
+def _provider_dict(p: SupportProvider) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": p.name}
+    for key in ("role", "collaboration", "channel", "url"):
+        if getattr(p, key):
+            d[key] = getattr(p, key)
+    if p.escalation:
+        d["escalation"] = list(p.escalation)
+    return d
+
+
+def _product_dict(session: Session, team_id: str, p: SupportProduct) -> dict[str, Any]:
+    d: dict[str, Any] = {"name": p.name}
+    if p.aliases:
+        d["aliases"] = list(p.aliases)
+    if p.version:
+        d["version"] = p.version
+    if p.description:
+        d["description"] = p.description
+    sups = catalog.support_for(
+        session, team_id=team_id, product_id=p.id, today=date.min, current_first=False
+    )
+    rows = []
+    for s in sups:
+        a: dict[str, Any] = {"provider": s.provider.name, "tier": s.tier.name}
+        if s.level:
+            a["level"] = s.level
+        if s.valid_from:
+            a["from"] = s.valid_from.isoformat()
+        if s.valid_until:
+            a["until"] = s.valid_until.isoformat()
+        rows.append(a)
+    if rows:
+        d["providers"] = rows
+    return d

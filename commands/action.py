@@ -1,1 +1,234 @@
-"""/action commands (being built)."""
+"""/action: numbered action items that outlive meetings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.actions import dates
+from bot.actions import reminders as _reminders  # noqa: F401  (registers the job and hook)
+from bot.actions import service as actions
+from bot.actions.models import ActionItem
+from bot.actions.parsing import split_action
+from bot.errors import NotFound, UsageError
+from bot.minutes import service as minutes
+from bot.render import blocks as bk
+from bot.render import render
+from bot.services import hooks
+from bot.services.permissions import is_bot_admin
+from bot.slackfmt import escape
+from commands.base import HOME_RENDERERS, Ctx, Reply, Router, family, split_args
+from commands.parsing import is_user, parse_number, parse_user
+
+router = family(
+    Router(
+        "action",
+        "numbered action items: add, list, done, assign, due dates",
+        examples=(
+            "/action add @maria send the draft to the list by friday",
+            "/action list mine",
+            "/action done 7",
+        ),
+    )
+)
+
+ADD_USAGE = "/action add [@owner…] <task> [by <date>]"
+LIST_USAGE = "/action list [mine|@user|open|done|all]"
+DONE_USAGE = "/action done <number>"
+REOPEN_USAGE = "/action reopen <number>"
+ASSIGN_USAGE = "/action assign <number> @user [@user…] (or `nobody`)"
+DUE_USAGE = "/action due <number> <date> (or `none`)"
+SHOW_USAGE = "/action show <number>"
+
+
+@dataclass(frozen=True)
+class AddRequest:
+    owners: tuple[str, ...]
+    task: str
+    due_text: str | None
+
+
+def parse_add(text: str) -> AddRequest:
+    """`@a @b task by friday`: every mention is an owner; a plain "@name" is refused."""
+    if not text.strip():
+        raise UsageError("Say what needs doing.", usage=ADD_USAGE)
+    for word in text.split():
+        if word.startswith("@") and not is_user(word):
+            raise UsageError(
+                f"`{escape(word[:40])}` is not a user I know; pick the person with @ so Slack "
+                "turns it into a mention.",
+                usage=ADD_USAGE,
+            )
+    parsed = split_action(text)
+    if not parsed.task:
+        raise UsageError("Say what needs doing, not only who does it.", usage=ADD_USAGE)
+    return AddRequest(parsed.owners, parsed.task, parsed.due_text)
+
+
+def _due(ctx: Ctx, text: str, usage: str) -> actions.Due:
+    tz = ctx.rt.directory.user_tz(ctx.session, ctx.team_id, ctx.user_id)
+    try:
+        return actions.Due(dates.parse_due(text, now=ctx.now, tz=tz), tz)
+    except dates.DateError as exc:
+        raise UsageError(escape(str(exc)), usage=usage) from None
+
+
+def _known_users(ctx: Ctx, users: tuple[str, ...] | list[str]) -> None:
+    for uid in users:
+        if ctx.rt.directory.user(ctx.session, ctx.team_id, uid) is None:
+            raise NotFound(f"Slack does not know the user <@{uid}> in this workspace.")
+
+
+def _chairs(ctx: Ctx, channel_id: str | None) -> set[str]:
+    if not channel_id:
+        return set()
+    chairs = minutes.chairs_of_channel(ctx.session, team_id=ctx.team_id, channel_id=channel_id)
+    for lookup in (hooks.CURRENT_MEETING, hooks.NEXT_MEETING):
+        slot = hooks.first_slot(lookup, ctx.session, ctx.team_id, channel_id, ctx.now)
+        if slot is not None:
+            chairs.update(slot.chairs)
+    return chairs
+
+
+def _editable(ctx: Ctx, number: int, doing: str) -> ActionItem:
+    row = actions.get_item(ctx.session, team_id=ctx.team_id, number=number)
+    admin = is_bot_admin(
+        ctx.session,
+        directory=ctx.rt.directory,
+        configured=ctx.settings.bot_admins,
+        team_id=ctx.team_id,
+        user_id=ctx.user_id,
+    )
+    actions.require_edit(
+        row, ctx.user_id, chairs=_chairs(ctx, row.channel_id), is_admin=admin, doing=doing
+    )
+    return row
+
+
+def _number(args: str, usage: str) -> tuple[int, list[str]]:
+    words = split_args(args, usage)
+    if not words:
+        raise UsageError("Which action item? Give its number.", usage=usage)
+    return parse_number(words[0], "action item", usage), words[1:]
+
+
+def _show(row: ActionItem, ctx: Ctx, note: str = "", public: bool = False) -> Reply:
+    text = render(
+        "minutes/action_show.slack.j2", item=actions.ItemView.of(row), note=note, now=ctx.now
+    )
+    return Reply(text=text, public=public)
+
+
+@router.sub("add", ADD_USAGE, "Record an action item (owners and a due date are optional).")
+def add(ctx: Ctx, args: str) -> Reply:
+    req = parse_add(args)
+    _known_users(ctx, req.owners)
+    due = _due(ctx, req.due_text, ADD_USAGE) if req.due_text else None
+    row = actions.add_item(
+        ctx.session,
+        team_id=ctx.team_id,
+        text=req.task,
+        owners=req.owners,
+        created_by=ctx.user_id,
+        now=ctx.now,
+        channel_id=ctx.channel_id or None,
+        due=due,
+    )
+    return _show(row, ctx, note="Recorded", public=True)
+
+
+@router.sub(
+    "list", LIST_USAGE, "Open items (or mine, someone's, done, all).", writes=False, empty=True
+)
+def list_items(ctx: Ctx, args: str) -> Reply:
+    words = split_args(args, LIST_USAGE)
+    status, owner = "open", None
+    for word in words:
+        low = word.lower()
+        if low in ("open", "done", "all"):
+            status = low
+        elif low == "mine":
+            owner = ctx.user_id
+        elif is_user(word):
+            owner = parse_user(word, LIST_USAGE)
+        else:
+            raise UsageError(f"`{escape(word[:40])}` is not a filter I know.", usage=LIST_USAGE)
+    title = {"open": "Open action items", "done": "Done action items", "all": "All action items"}[
+        status
+    ]
+    items, total = actions.list_items(ctx.session, team_id=ctx.team_id, status=status, owner=owner)
+    markup = render(
+        "minutes/action_list.slack.j2",
+        items=items,
+        total=total,
+        title=title,
+        owner=owner,
+        now=ctx.now,
+    )
+    return Reply.markup(markup)
+
+
+@router.sub("show", SHOW_USAGE, "One item in full.", writes=False)
+def show(ctx: Ctx, args: str) -> Reply:
+    number, _ = _number(args, SHOW_USAGE)
+    return _show(actions.get_item(ctx.session, team_id=ctx.team_id, number=number), ctx)
+
+
+@router.sub("done", DONE_USAGE, "Close an item (owners, its creator, chairs, admins).")
+def done(ctx: Ctx, args: str) -> Reply:
+    number, _ = _number(args, DONE_USAGE)
+    row = _editable(ctx, number, "close it")
+    actions.set_status(row, status="done", user_id=ctx.user_id, now=ctx.now)
+    return _show(row, ctx, note="Done", public=True)
+
+
+@router.sub("reopen", REOPEN_USAGE, "Open a closed item again.")
+def reopen(ctx: Ctx, args: str) -> Reply:
+    number, _ = _number(args, REOPEN_USAGE)
+    row = _editable(ctx, number, "reopen it")
+    actions.set_status(row, status="open", user_id=ctx.user_id, now=ctx.now)
+    return _show(row, ctx, note="Reopened", public=True)
+
+
+@router.sub("assign", ASSIGN_USAGE, "Set who owns an item (several people, or nobody).")
+def assign(ctx: Ctx, args: str) -> Reply:
+    number, rest = _number(args, ASSIGN_USAGE)
+    if not rest:
+        raise UsageError("Name the new owners with @, or `nobody`.", usage=ASSIGN_USAGE)
+    owners: list[str] = []
+    if [w.lower() for w in rest] not in (["nobody"], ["none"]):
+        owners = [parse_user(w, ASSIGN_USAGE) for w in rest]
+    row = _editable(ctx, number, "reassign it")
+    _known_users(ctx, owners)
+    actions.set_owners(row, owners)
+    return _show(row, ctx, note="Reassigned", public=True)
+
+
+@router.sub("due", DUE_USAGE, "Set or clear an item's due date.")
+def due(ctx: Ctx, args: str) -> Reply:
+    number, rest = _number(args, DUE_USAGE)
+    if not rest:
+        raise UsageError("Give the new due date, or `none`.", usage=DUE_USAGE)
+    row = _editable(ctx, number, "change its due date")
+    text = " ".join(rest)
+    actions.set_due(row, None if text.lower() in ("none", "never") else _due(ctx, text, DUE_USAGE))
+    return _show(row, ctx, note="Due date changed", public=True)
+
+
+def home_section(ctx: Ctx) -> list[dict[str, Any]]:
+    """The App Home's "your action items": the first open ones you own."""
+    items, total = actions.list_items(
+        ctx.session, team_id=ctx.team_id, status="open", owner=ctx.user_id, limit=10
+    )
+    markup = render(
+        "minutes/action_list.slack.j2",
+        items=items,
+        total=total,
+        title="Your open action items",
+        owner=None,
+        now=ctx.now,
+    )
+    return bk.from_markup(markup)[:20]
+
+
+HOME_RENDERERS.append(home_section)

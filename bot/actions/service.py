@@ -1,0 +1,223 @@
+"""Action items: numbered per workspace, owned by zero or more people, with due dates.
+
+Who may close or change an item: one of its owners, the person who created it, a
+chair of the live meeting (or of the meeting series) of the item's channel, or a bot
+admin. The command layer gathers the chairs and the admin flag; `require_edit`
+applies the rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.actions import dates
+from bot.actions import text as slacktext
+from bot.actions.models import ActionItem
+from bot.errors import Conflict, NotFound, PermissionDenied
+from bot.services.common import next_number
+
+SEQUENCE = "action_item"
+MAX_TEXT = 2000
+
+
+@dataclass(frozen=True)
+class Due:
+    day: date
+    tz: str
+
+
+@dataclass(frozen=True)
+class ItemView:
+    """An action item as templates see it."""
+
+    number: int
+    text: str
+    owners: tuple[str, ...]
+    created_by: str
+    channel_id: str | None
+    meeting_id: int | None
+    due_date: date | None
+    due_at: datetime | None
+    status: str
+    created_at: datetime
+    done_at: datetime | None
+
+    @classmethod
+    def of(cls, row: ActionItem) -> ItemView:
+        return cls(
+            number=row.number,
+            text=row.text,
+            owners=tuple(row.owners or ()),
+            created_by=row.created_by,
+            channel_id=row.channel_id,
+            meeting_id=row.meeting_id,
+            due_date=row.due_date,
+            due_at=row.due_at,
+            status=row.status,
+            created_at=row.created_at,
+            done_at=row.done_at,
+        )
+
+    @property
+    def mrkdwn(self) -> str:
+        return slacktext.to_mrkdwn(self.text)
+
+    def plain(self, names: dict[str, str] | None = None) -> str:
+        return slacktext.to_plain(self.text, names)
+
+    def overdue(self, now: datetime) -> bool:
+        return self.status == "open" and self.due_at is not None and self.due_at <= now
+
+
+def _set_due(row: ActionItem, due: Due | None) -> None:
+    if due is None:
+        row.due_date = row.due_tz = row.due_at = None
+    else:
+        row.due_date, row.due_tz = due.day, due.tz
+        row.due_at = dates.end_of_day(due.day, due.tz)
+
+
+def add_item(
+    session: Session,
+    *,
+    team_id: str,
+    text: str,
+    owners: tuple[str, ...] | list[str],
+    created_by: str,
+    now: datetime,
+    channel_id: str | None = None,
+    due: Due | None = None,
+    meeting_id: int | None = None,
+) -> ActionItem:
+    """Create an item with the workspace's next number (gapless, never reused)."""
+    row = ActionItem(
+        team_id=team_id,
+        number=next_number(session, team_id=team_id, name=SEQUENCE),
+        text=text[:MAX_TEXT],
+        owners=list(dict.fromkeys(owners)),
+        created_by=created_by,
+        channel_id=channel_id,
+        meeting_id=meeting_id,
+        status="open",
+        created_at=now,
+    )
+    _set_due(row, due)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def get_item(session: Session, *, team_id: str, number: int) -> ActionItem:
+    row = session.scalars(
+        select(ActionItem).where(ActionItem.team_id == team_id, ActionItem.number == number)
+    ).one_or_none()
+    if row is None or row.status == "withdrawn":
+        raise NotFound(f"There is no action item #{number} in this workspace.")
+    return row
+
+
+def list_items(
+    session: Session,
+    *,
+    team_id: str,
+    status: str = "open",
+    owner: str | None = None,
+    channel_id: str | None = None,
+    limit: int = 40,
+) -> tuple[list[ItemView], int]:
+    """Items matching the filter, by number, and how many match in all."""
+    query = select(ActionItem).where(ActionItem.team_id == team_id)
+    if status == "all":
+        query = query.where(ActionItem.status != "withdrawn")
+    else:
+        query = query.where(ActionItem.status == status)
+    if channel_id is not None:
+        query = query.where(ActionItem.channel_id == channel_id)
+    rows = list(session.scalars(query.order_by(ActionItem.number)))
+    if owner is not None:
+        # Owners live in a JSON list; filtering in Python keeps SQLite and PostgreSQL alike.
+        rows = [r for r in rows if owner in (r.owners or ())]
+    return [ItemView.of(r) for r in rows[:limit]], len(rows)
+
+
+def open_in_channel(
+    session: Session,
+    *,
+    team_id: str,
+    channel_id: str,
+    created_before: datetime | None = None,
+    exclude_meeting: int | None = None,
+) -> list[ItemView]:
+    """The group's open items (the "carried over" list of its next minutes)."""
+    query = select(ActionItem).where(
+        ActionItem.team_id == team_id,
+        ActionItem.channel_id == channel_id,
+        ActionItem.status == "open",
+    )
+    if created_before is not None:
+        query = query.where(ActionItem.created_at <= created_before)
+    rows = session.scalars(query.order_by(ActionItem.number))
+    return [
+        ItemView.of(r) for r in rows if exclude_meeting is None or r.meeting_id != exclude_meeting
+    ]
+
+
+def may_edit(row: ActionItem, user_id: str, *, chairs: set[str], is_admin: bool) -> bool:
+    return (
+        user_id in (row.owners or ()) or user_id == row.created_by or user_id in chairs or is_admin
+    )
+
+
+def require_edit(
+    row: ActionItem, user_id: str, *, chairs: set[str], is_admin: bool, doing: str
+) -> None:
+    if not may_edit(row, user_id, chairs=chairs, is_admin=is_admin):
+        raise PermissionDenied(
+            f"Sorry, only an owner of action item #{row.number}, the person who created it, "
+            f"a chair of its channel's meeting or a bot admin can {doing}."
+        )
+
+
+def set_status(row: ActionItem, *, status: str, user_id: str, now: datetime) -> None:
+    if row.status == status:
+        word = "done" if status == "done" else "open"
+        raise Conflict(f"Action item #{row.number} is already {word}.")
+    row.status = status
+    row.done_at = now if status == "done" else None
+    row.done_by = user_id if status == "done" else None
+
+
+def set_owners(row: ActionItem, owners: tuple[str, ...] | list[str]) -> None:
+    row.owners = list(dict.fromkeys(owners))
+
+
+def set_due(row: ActionItem, due: Due | None) -> None:
+    _set_due(row, due)
+
+
+def set_text(row: ActionItem, text: str) -> None:
+    row.text = text[:MAX_TEXT]
+
+
+def withdraw(row: ActionItem) -> None:
+    """An #action taken back (undo, deleted message): its number stays used."""
+    row.status = "withdrawn"
+
+
+def count_open(session: Session, *, team_id: str, channel_id: str) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(ActionItem)
+            .where(
+                ActionItem.team_id == team_id,
+                ActionItem.channel_id == channel_id,
+                ActionItem.status == "open",
+            )
+        )
+        or 0
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -68,11 +69,19 @@ class Database:
             self.engine.execution_options(sqlite_begin="DEFERRED") if self.sqlite else self.engine
         )
         self._read = sessionmaker(reader, expire_on_commit=False)
+        # SQLite has one writer at a time. Threads of this process queue on a lock
+        # instead of SQLite's busy handler, which sleeps up to 100 ms between
+        # retries; other processes still meet the busy timeout.
+        self._write_lock = threading.RLock() if self.sqlite else None
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction that commits when the block ends and rolls back on error."""
-        with self._write() as session, session.begin():
+        if self._write_lock is None:
+            with self._write() as session, session.begin():
+                yield session
+            return
+        with self._write_lock, self._write() as session, session.begin():
             yield session
 
     @contextmanager

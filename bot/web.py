@@ -154,7 +154,7 @@ class WsgiApp:
         return [body]
 
 
-def make_server(app: WsgiApp, host: str, port: int, *, threads: int = 8) -> Any:
+def make_server(app: WsgiApp, host: str, port: int, *, threads: int = 8, loop_timeout: float = 1.0) -> Any:
     """A waitress server (production WSGI), not started; `.run()` serves, `.close()` stops."""
     from waitress.server import create_server
 
@@ -167,4 +167,6 @@ def make_server(app: WsgiApp, host: str, port: int, *, threads: int = 8) -> Any:
         channel_timeout=30,
         connection_limit=1000,
         clear_untrusted_proxy_headers=True,
+        # How long the event loop may sleep: also how long close() takes to be noticed.
+        asyncore_loop_timeout=loop_timeout,
     )

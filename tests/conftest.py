@@ -202,7 +202,7 @@ def start_bot(
 ) -> RunningBot:
     clock = clock or FakeClock(T0)
     bot = build_bot(make_settings(db_url, fake, **settings), clock=clock, pool_size=5)
-    server = make_server(WsgiApp(bot.rt, bot.bolt), "127.0.0.1", 0, threads=8)
+    server = make_server(WsgiApp(bot.rt, bot.bolt), "127.0.0.1", 0, threads=8, loop_timeout=0.05)
     thread = threading.Thread(
         target=_serve_until_closed, args=(server,), name="waitress", daemon=True
     )

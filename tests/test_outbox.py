@@ -47,9 +47,10 @@ def test_429_honours_retry_after_and_keeps_lane_order(running: RunningBot) -> No
     running.fake.fail("chat.postMessage", status=429, retry_after=7, times=1)
     first = _post(running, "first")
     _post(running, "second")
+    running.deliver()
+    # The channel waits for its head row; another lane is not held up.
     _post(running, "elsewhere", channel="C2")
     running.deliver()
-    # The channel waits for its head row; the other lane is not held up.
     assert _texts(running) == []
     assert _texts(running, "C2") == ["elsewhere"]
     row = _row(running, first)

@@ -155,7 +155,7 @@ def _post_due(session: Session, series: MeetingSeries, now: datetime) -> int:
     return posted
 
 
-@periodic("meeting-reminders", every=1)
+@periodic("meeting-reminders", every=0.25)
 def reminders_task(rt: Runtime, now: datetime) -> int:
     with rt.db.write() as session:
         return due_reminders(session, now=now)

@@ -134,7 +134,9 @@ def add_reaction(
         session,
         team_id=team_id,
         method="reactions.add",
-        lane=channel,
+        # Reactions need no order among themselves: a lane each, so a busy meeting's
+        # acknowledgements go out side by side instead of one per delivery pass.
+        lane=f"{channel}/{ts}",
         payload={"channel": channel, "timestamp": ts, "name": name},
         now=now,
         key=f"react:{channel}:{ts}:{name}",

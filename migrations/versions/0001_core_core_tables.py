@@ -68,7 +68,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.create_index("ix_outbox_due", ["status", "next_attempt_at"], unique=False)
-        batch_op.create_index("ix_outbox_lane", ["lane", "id"], unique=False)
+        batch_op.create_index("ix_outbox_lane", ["lane", "status", "id"], unique=False)
 
     op.create_table(
         "processed_events",

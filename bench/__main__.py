@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.load import LoadResult, run_load, signed_command
+from bench.load import LoadResult, signed_command
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-secret"
@@ -108,7 +108,9 @@ def start_bot(db_url: str, api_url: str) -> tuple[subprocess.Popen[bytes], int, 
     body, headers = signed_command(SECRET, "/wg", "help", user="U1")
     while time.perf_counter() < deadline:
         try:
-            req = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers)
+            req = urllib.request.Request(
+                f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers
+            )
             with urllib.request.urlopen(req, timeout=2) as r:
                 if r.status == 200:
                     break
@@ -137,7 +139,9 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
         proc.kill()
 
 
-def command_maker(command: str, text: Callable[[int, int], str], users: list[str]) -> Callable[[int, int], tuple[bytes, dict[str, str]]]:
+def command_maker(
+    command: str, text: Callable[[int, int], str], users: list[str]
+) -> Callable[[int, int], tuple[bytes, dict[str, str]]]:
     def make(idx: int, seq: int) -> tuple[bytes, dict[str, str]]:
         return signed_command(SECRET, command, text(idx, seq), user=users[idx % len(users)])
 
@@ -147,7 +151,9 @@ def command_maker(command: str, text: Callable[[int, int], str], users: list[str
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per load run")
-    parser.add_argument("--only", default="", help="comma-separated sections: ack,features,reminders")
+    parser.add_argument(
+        "--only", default="", help="comma-separated sections: ack,features,reminders"
+    )
     args = parser.parse_args(argv)
     sections = set(filter(None, args.only.split(","))) or {"ack", "features", "reminders"}
 
@@ -162,7 +168,9 @@ def main(argv: list[str] | None = None) -> int:
         fake.start()
         try:
             scenarios.seed_fake_slack(fake)
-            print(f"wgbot bench on {platform.node()} ({os.cpu_count()} CPUs, Python {platform.python_version()})")
+            print(
+                f"wgbot bench on {platform.node()} ({os.cpu_count()} CPUs, Python {platform.python_version()})"
+            )
             if "ack" in sections:
                 scenarios.ack_section(bench, fake)
             if "features" in sections:
@@ -172,7 +180,11 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             fake.stop()
     out = {
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "rows": [r.__dict__ for r in bench.rows],
         "loads": [lr.as_dict() for lr in bench.loads],

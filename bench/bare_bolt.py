@@ -17,7 +17,7 @@ from bot.web import WsgiApp
 class _NoRuntime:
     """WsgiApp only needs settings.oauth_enabled / signing secret for /slack paths."""
 
-    class settings:  # noqa: N801
+    class settings:
         oauth_enabled = False
         slack_signing_secret = "bench-secret"
 
@@ -37,7 +37,14 @@ def main() -> None:
     def echo(ack: Ack, body: dict[str, str]) -> None:
         ack(text=f"echo: {body.get('text', '')}")
 
-    serve(WsgiApp(_NoRuntime(), app), host="127.0.0.1", port=port, threads=8, ident="bare-bolt", _quiet=True)  # type: ignore[arg-type]
+    serve(
+        WsgiApp(_NoRuntime(), app),
+        host="127.0.0.1",
+        port=port,
+        threads=8,
+        ident="bare-bolt",
+        _quiet=True,
+    )  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":

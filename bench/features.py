@@ -15,9 +15,13 @@ from bench.scenarios import PARTICIPANTS, migrate
 SECRET = "bench-secret"
 
 
-def timed_command(port: int, command: str, text: str, *, user: str = "U1", channel: str = "C1") -> tuple[float, str]:
+def timed_command(
+    port: int, command: str, text: str, *, user: str = "U1", channel: str = "C1"
+) -> tuple[float, str]:
     body, headers = signed_command(SECRET, command, text, user=user, channel=channel)
-    req = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers)
+    req = urllib.request.Request(
+        f"http://127.0.0.1:{port}/slack/events", data=body, headers=headers
+    )
     t0 = time.perf_counter()
     with urllib.request.urlopen(req, timeout=30) as r:
         data = r.read().decode()
@@ -35,7 +39,10 @@ def median_of(port: int, command: str, text: str, runs: int = 20, **kw: Any) -> 
 
 
 def run(bench: Bench, fake: Any) -> None:
+    import os
+
     db_url = f"sqlite:///{bench.workdir / 'features.db'}"
+    os.environ["WGBOT_BENCH_DB"] = db_url
     migrate(db_url, fake.url)
     _seed_issues(db_url, 100_000)
     proc, port, _ = start_bot(db_url, fake.url)
@@ -43,7 +50,15 @@ def run(bench: Bench, fake: Any) -> None:
         mentions = " ".join(f"<@{u}>" for u in PARTICIPANTS)
         ms, answer = median_of(port, "/meeting", f"suggest 1h for {mentions} within 7 days")
         ok = "Traceback" not in answer and "went wrong" not in answer
-        bench.add(Row("/meeting suggest, 50 people in 12 zones, 7 days (HTTP)", ms, "ms", "<= 50", ms <= 50 and ok))
+        bench.add(
+            Row(
+                "/meeting suggest, 50 people in 12 zones, 7 days (HTTP)",
+                ms,
+                "ms",
+                "<= 50",
+                ms <= 50 and ok,
+            )
+        )
         ms, answer = median_of(port, "/issue", "list all")
         ok = "Traceback" not in answer and "went wrong" not in answer
         bench.add(Row("/issue list over 100,000 issues (HTTP)", ms, "ms", "<= 20", ms <= 20 and ok))

@@ -47,7 +47,9 @@ class LoadResult:
         }
 
 
-def signed_command(secret: str, command: str, text: str, *, user: str, channel: str = "C1", team: str = "T1") -> tuple[bytes, dict[str, str]]:
+def signed_command(
+    secret: str, command: str, text: str, *, user: str, channel: str = "C1", team: str = "T1"
+) -> tuple[bytes, dict[str, str]]:
     body = urllib.parse.urlencode(
         {
             "token": "x",

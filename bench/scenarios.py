@@ -38,12 +38,21 @@ def seed_fake_slack(fake: Any) -> None:
 
 
 def migrate(db_url: str, api_url: str) -> None:
-    subprocess.run([sys.executable, "-m", "bot", "migrate"], env=bot_env(db_url, api_url, 1), check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "bot", "migrate"],
+        env=bot_env(db_url, api_url, 1),
+        check=True,
+        capture_output=True,
+    )
 
 
 def wgbot(args: list[str], db_url: str, api_url: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "bot", *args], env=bot_env(db_url, api_url, 1), capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "bot", *args],
+        env=bot_env(db_url, api_url, 1),
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
     )
 
 
@@ -51,7 +60,11 @@ def ack_section(bench: Bench, fake: Any) -> None:
     print("\nAck latency and throughput (signed slash commands over loopback, SQLite)")
     db_url = f"sqlite:///{bench.workdir / 'ack.db'}"
     migrate(db_url, fake.url)
-    imported = wgbot(["catalog", "import", str(ROOT / "examples" / "catalog.yaml"), "--team", "T1"], db_url, fake.url)
+    imported = wgbot(
+        ["catalog", "import", str(ROOT / "examples" / "catalog.yaml"), "--team", "T1"],
+        db_url,
+        fake.url,
+    )
     if imported.returncode != 0:
         print(f"  (catalog import failed: {imported.stderr.strip()[:200]})")
 
@@ -59,7 +72,10 @@ def ack_section(bench: Bench, fake: Any) -> None:
 
     def measure(name: str, port: int, command: str, text: Any, clients: int) -> None:
         maker = lambda idx, seq: signed_command(  # noqa: E731
-            "bench-secret", command, text(idx, seq) if callable(text) else text, user=USERS[idx % len(USERS)]
+            "bench-secret",
+            command,
+            text(idx, seq) if callable(text) else text,
+            user=USERS[idx % len(USERS)],
         )
         res = run_load(name, port, maker, clients=clients, seconds=bench.seconds)
         bench.loads.append(res)
@@ -110,12 +126,36 @@ def ack_section(bench: Bench, fake: Any) -> None:
     pbr = results["bare Bolt echo (pbr)"][1].pct(50)
     default = results["bare Bolt echo (default)"][1].pct(50)
     write = results["/action add (write)"][1].pct(50)
-    bench.add(Row("write p50 vs 3x pbr bare-Bolt echo (1 client)", write, "ms", f"<= {3 * pbr:.2f}", write <= 3 * pbr))
-    bench.add(Row("write p50 vs default bare-Bolt echo (1 client)", write, "ms", f"< {default:.2f}", write < default))
+    bench.add(
+        Row(
+            "write p50 vs 3x pbr bare-Bolt echo (1 client)",
+            write,
+            "ms",
+            f"<= {3 * pbr:.2f}",
+            write <= 3 * pbr,
+        )
+    )
+    bench.add(
+        Row(
+            "write p50 vs default bare-Bolt echo (1 client)",
+            write,
+            "ms",
+            f"< {default:.2f}",
+            write < default,
+        )
+    )
     for name in ("/wg help", "/support lookup (read)", "/action add (write)"):
         rps = results[name][8].throughput
         errors = results[name][8].errors
-        bench.add(Row(f"{name} throughput at 8 clients", rps, "req/s", ">= 1000", rps >= 1000 and errors == 0))
+        bench.add(
+            Row(
+                f"{name} throughput at 8 clients",
+                rps,
+                "req/s",
+                ">= 1000",
+                rps >= 1000 and errors == 0,
+            )
+        )
     bench.add(Row("RSS idle", idle, "MB", "<= 200", idle <= 200))
     bench.add(Row("RSS under load (peak)", peak[0], "MB", "<= 200", peak[0] <= 200))
     bench.add(Row("start to first answered request", startup, "s", "<= 2", startup <= 2))

@@ -73,7 +73,9 @@ def build_bot(
     if transport is None or directory is None:
         raise ValueError("without Slack, a transport and a directory are required")
     rt = Runtime(settings=settings, db=db, clock=clock, directory=directory)
-    worker = OutboxWorker(db, transport, clock, lease=timedelta(seconds=settings.outbox_lease_seconds))
+    worker = OutboxWorker(
+        db, transport, clock, lease=timedelta(seconds=settings.outbox_lease_seconds)
+    )
     rt.notify_outbox = worker.wake
     if with_slack:
         bolt = build_bolt_app(rt)

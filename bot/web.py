@@ -154,7 +154,9 @@ class WsgiApp:
         return [body]
 
 
-def make_server(app: WsgiApp, host: str, port: int, *, threads: int = 8, loop_timeout: float = 1.0) -> Any:
+def make_server(
+    app: WsgiApp, host: str, port: int, *, threads: int = 8, loop_timeout: float = 1.0
+) -> Any:
     """A waitress server (production WSGI), not started; `.run()` serves, `.close()` stops."""
     from waitress.server import create_server
 

@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 
 from bot.errors import UsageError
 from bot.render import blocks as bk
-from bot.slackfmt import escape
 from bot.runtime import Runtime
+from bot.slackfmt import escape
 
 
 @dataclass

@@ -35,7 +35,9 @@ def _enqueue(db_url: str, n: int, channels: int = 5, prefix: str = "msg") -> Non
         with db.write() as s:
             now = datetime.now(UTC)
             for i in range(n):
-                outbox.post_message(s, team_id="T1", channel=f"C{i % channels + 100}", text=f"{prefix}-{i}", now=now)
+                outbox.post_message(
+                    s, team_id="T1", channel=f"C{i % channels + 100}", text=f"{prefix}-{i}", now=now
+                )
     finally:
         db.dispose()
 
@@ -89,7 +91,9 @@ def test_slack_down_then_back_delivers_everything_once(running: RunningBot) -> N
     """429s with Retry-After, 500s and hanging calls, for a simulated minute and more."""
     for i in range(30):
         with running.bot.rt.db.write() as s:
-            outbox.post_message(s, team_id="T1", channel=f"C{i % 3 + 50}", text=f"owed-{i}", now=running.clock.now())
+            outbox.post_message(
+                s, team_id="T1", channel=f"C{i % 3 + 50}", text=f"owed-{i}", now=running.clock.now()
+            )
     running.fake.fail("chat.postMessage", status=429, retry_after=5, times=10)
     running.fake.fail("chat.postMessage", status=500, times=10)
     running.fake.fail("conversations.history", status=500, times=3)
@@ -108,7 +112,9 @@ def test_slack_down_then_back_delivers_everything_once(running: RunningBot) -> N
         assert texts == [f"owed-{i}" for i in range(30) if i % 3 == lane]
 
 
-def test_sigkill_during_delivery_loses_and_duplicates_nothing(sqlite_url: str, fake_slack: FakeSlack) -> None:
+def test_sigkill_during_delivery_loses_and_duplicates_nothing(
+    sqlite_url: str, fake_slack: FakeSlack
+) -> None:
     _enqueue(sqlite_url, 60, prefix="kill")
     # Slow Slack: every post takes a while, so the kill lands mid-call.
     fake_slack.hang("chat.postMessage", seconds=0.2)

@@ -137,7 +137,7 @@ class OutboxWorker:
         ]
         claimed: list[int] = []
         with self.db.write() as s:
-            candidates = []
+            candidates: list[Any] = []
             for due in conditions:
                 query = (
                     select(OutboxMessage.id, OutboxMessage.status)

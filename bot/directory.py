@@ -7,6 +7,7 @@ services never talk to Slack and the console can answer from its own settings.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,6 +19,8 @@ from bot.clock import Clock
 from bot.models import ChannelMembers, SlackUser
 
 log = logging.getLogger(__name__)
+
+MEMORY_TTL_S = 60.0
 
 UserFetcher = Callable[[str, str], dict[str, Any] | None]
 MembersFetcher = Callable[[str, str], list[str] | None]
@@ -51,11 +54,31 @@ class Directory:
         self._fetch_user = fetch_user
         self._fetch_members = fetch_members
         self.ttl = ttl
+        # A short-lived copy per process: most commands name the same few people, and
+        # the database row (shared by all processes) stays the source of truth.
+        self._memory: dict[tuple[str, str], tuple[float, UserInfo]] = {}
 
     def user(
         self, session: Session, team_id: str, user_id: str, *, refresh: bool = False
     ) -> UserInfo | None:
         """A user's details; None when Slack does not know the user."""
+        key = (team_id, user_id)
+        if not refresh:
+            hit = self._memory.get(key)
+            if hit is not None and hit[0] > time.monotonic():
+                return hit[1]
+        info = self._user_from_db(session, team_id, user_id, refresh=refresh)
+        if info is not None:
+            self._memory[key] = (time.monotonic() + MEMORY_TTL_S, info)
+        return info
+
+    def forget(self, team_id: str, user_id: str) -> None:
+        """Drop this process's copy after the user's row changed (e.g. working hours)."""
+        self._memory.pop((team_id, user_id), None)
+
+    def _user_from_db(
+        self, session: Session, team_id: str, user_id: str, *, refresh: bool
+    ) -> UserInfo | None:
         now = self.clock.now()
         row = session.get(SlackUser, (team_id, user_id))
         fresh = row is not None and row.fetched_at is not None and now - row.fetched_at < self.ttl

@@ -19,7 +19,7 @@ from bot import outbox
 from bot.errors import Conflict, NotFound, PermissionDenied, UsageError, WgbotError
 from bot.models import ProcessedEvent
 from bot.runtime import Runtime
-from bot.services.common import ensure_workspace, insert_ignore
+from bot.services.common import ensure_workspace_known, insert_ignore
 from bot.slackfmt import escape, neutralize
 from commands.base import (
     FAMILIES,
@@ -79,7 +79,7 @@ def in_transaction(rt: Runtime, who: Identity, fn: Callable[[Ctx], T], *, writes
     with scope() as session:
         now = rt.clock.now()
         if writes:
-            ensure_workspace(session, team_id=who.team_id, now=now)
+            ensure_workspace_known(session, team_id=who.team_id, now=now)
         ctx = Ctx(
             rt=rt,
             session=session,
@@ -92,7 +92,8 @@ def in_transaction(rt: Runtime, who: Identity, fn: Callable[[Ctx], T], *, writes
             console=who.console,
         )
         result = fn(ctx)
-    if writes:
+        queued = session.info.pop(outbox.QUEUED, False)
+    if queued:
         rt.notify_outbox()
     return result
 

@@ -474,6 +474,7 @@ def hours(ctx: Ctx, args: str) -> Reply:
     start, end = parse_hours(args, HOURS_USAGE)
     row.work_start, row.work_end = start, end
     ctx.session.flush()
+    ctx.rt.directory.forget(ctx.team_id, ctx.user_id)
     return Reply(
         text=f":white_check_mark: Your working hours are now {start // 60:02d}:{start % 60:02d}–"
         f"{end // 60:02d}:{end % 60:02d} ({tz}); `/meeting suggest` will use them."

@@ -18,6 +18,7 @@ from bot.models import OutboxMessage
 from bot.services.common import insert_ignore
 
 OUTBOX_EVENT_TYPE = "wgbot_outbox"
+QUEUED = "wgbot.outbox.queued"
 
 
 def enqueue(
@@ -34,6 +35,8 @@ def enqueue(
 ) -> OutboxMessage | None:
     """Queue one Web API call; with `key`, a second enqueue of the same key is a no-op."""
     ref_id = ref.id if isinstance(ref, OutboxMessage) else ref
+    # Tells the caller's transaction owner that the delivery worker has work.
+    session.info[QUEUED] = True
     values: dict[str, Any] = {
         "team_id": team_id,
         "method": method,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import FromClause, update
+from sqlalchemy import FromClause
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -24,6 +24,22 @@ def insert_ignore(session: Session, table: FromClause, values: dict[str, Any]) -
     return result.first() is not None
 
 
+_KNOWN_WORKSPACES: set[tuple[str, str]] = set()
+
+
+def ensure_workspace_known(session: Session, *, team_id: str, now: datetime) -> None:
+    """Make sure the workspace row exists; after the first time, without a query."""
+    key = (str(session.get_bind().engine.url), team_id)
+    if key in _KNOWN_WORKSPACES:
+        return
+    if session.get(Workspace, team_id) is not None:
+        # Committed before this transaction, and workspace rows are never deleted.
+        _KNOWN_WORKSPACES.add(key)
+        return
+    # Inserted now: not remembered until a later request sees it committed.
+    ensure_workspace(session, team_id=team_id, now=now)
+
+
 def ensure_workspace(session: Session, *, team_id: str, now: datetime) -> Workspace:
     ws = session.get(Workspace, team_id)
     if ws is None:
@@ -37,16 +53,25 @@ def ensure_workspace(session: Session, *, team_id: str, now: datetime) -> Worksp
 
 def next_number(session: Session, *, team_id: str, name: str) -> int:
     """Allocate the next value of a per-workspace sequence; safe under concurrency."""
-    insert_ignore(session, Counter.__table__, {"team_id": team_id, "name": name, "value": 0})
-    # The UPDATE takes the row (PostgreSQL) or database (SQLite) write lock, so two
-    # transactions can never read the same value; the number is reused by nobody.
-    value = session.execute(
-        update(Counter)
-        .where(Counter.team_id == team_id, Counter.name == name)
-        .values(value=Counter.value + 1)
-        .returning(Counter.value)
-    ).scalar_one()
-    return int(value)
+    dialect = session.get_bind().dialect.name
+    table = Counter.__table__
+    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)  # type: ignore[arg-type]
+    # One upsert: the conflicting row is updated under its row lock (PostgreSQL) or the
+    # database write lock (SQLite), so no two transactions ever get the same value.
+    stmt = (
+        insert.values(team_id=team_id, name=name, value=1)
+        .on_conflict_do_update(
+            index_elements=[table.c.team_id, table.c.name], set_={"value": table.c.value + 1}
+        )
+        .returning(table.c.value)
+    )
+    return int(session.execute(stmt).scalar_one())
+
+
+def current_number(session: Session, *, team_id: str, name: str) -> int:
+    """The last value a sequence gave (0 when it never did)."""
+    row = session.get(Counter, (team_id, name))
+    return row.value if row is not None else 0
 
 
 def mark_once(session: Session, *, team_id: str, key: str, now: datetime) -> bool:

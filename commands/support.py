@@ -21,6 +21,7 @@ from bot.services import permissions
 from bot.slackfmt import escape
 from bot.support import catalog, chart, metrics
 from bot.support import sla as _sla  # noqa: F401  (registers the SLA and digest jobs)
+from bot.support.catalog_cache import AnswerCache
 from bot.support.catalog_file import CatalogError, ImportSummary, export_catalog, import_text
 from bot.support.models import SupportProduct, SupportProvider
 from bot.support.vocab import (
@@ -309,8 +310,18 @@ def lookup(ctx: Ctx, args: str) -> Reply:
     query = " ".join(args.split())
     if not query:
         raise UsageError("Name a product.", usage=LOOKUP_USAGE)
-    found, m = catalog.resolve_products(ctx.session, team_id=ctx.team_id, query=query)
     today = ctx.now.date()
+    # Same catalog version, day and question: the same answer (validity dates are days).
+    return _LOOKUPS.get_or_make(
+        ctx.session, ctx.team_id, (query.lower(), today), lambda: _lookup(ctx, query, today)
+    )
+
+
+_LOOKUPS = AnswerCache()
+
+
+def _lookup(ctx: Ctx, query: str, today: date) -> Reply:
+    found, m = catalog.resolve_products(ctx.session, team_id=ctx.team_id, query=query)
     entries = [
         {
             "product": p,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import NotFound, UsageError
 from bot.slackfmt import escape
+from bot.support import catalog_cache  # noqa: F401  (every catalog change bumps its version)
 from bot.support.matching import Candidate, Match, match_name, match_product, suggest
 from bot.support.models import (
     SupportAssignment,

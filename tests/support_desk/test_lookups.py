@@ -146,3 +146,21 @@ def test_help(running: RunningBot) -> None:
     text = running.command("/support", "help").reply_text
     assert "/support lookup" in text and "/support metrics" in text
     assert running.command("/support").reply_text == text
+
+
+def test_cached_lookup_answers_follow_every_catalog_change(running: RunningBot) -> None:
+    """Lookups are cached per catalog version: an edit is visible at once."""
+    admin = {"user_id": "UADMIN"}
+    running.command(
+        "/support", 'add provider Acme role="product team" collaboration=community', **admin
+    )
+    running.command("/support", "add product Widget aliases=wdg", **admin)
+    running.command("/support", "assign Widget Acme basic L1", **admin)
+    first = running.command("/support", "lookup wdg").reply_text
+    assert "basic" in first and running.command("/support", "lookup wdg").reply_text == first
+    running.command("/support", "assign Widget Acme premium L3", **admin)
+    after = running.command("/support", "lookup wdg").reply_text
+    assert "premium" in after and after != first
+    assert "S1 1d" in after
+    running.command("/support", "tier premium resolution S1=2d", **admin)
+    assert "S1 2d" in running.command("/support", "lookup wdg").reply_text

@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import FromClause
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import FromClause, TextClause, bindparam, select, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from bot.models import Counter, JobMark, Workspace
@@ -15,13 +14,50 @@ from bot.models import Counter, JobMark, Workspace
 
 def insert_ignore(session: Session, table: FromClause, values: dict[str, Any]) -> bool:
     """Insert a row unless its key exists; True when this call inserted it."""
-    dialect = session.get_bind().dialect.name
-    stmt = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(**values)  # type: ignore[arg-type]
-    # rowcount is not reliable for INSERT … ON CONFLICT on every driver (psycopg
-    # reports -1): RETURNING a key column tells whether a row was inserted.
-    key = next(iter(table.primary_key))
-    result = session.execute(stmt.on_conflict_do_nothing().returning(key))
-    return result.first() is not None
+    values = _with_defaults(table, values)
+    stmt = _insert_ignore_sql(session.get_bind().dialect, table, tuple(sorted(values)))
+    return session.execute(stmt, values).first() is not None
+
+
+# SQLAlchemy does not cache the compiled form of dialect upserts (they recompile on
+# every call); these run on every command, so they are written once as SQL text.
+_STATEMENTS: dict[tuple[str, str, tuple[str, ...]], TextClause] = {}
+
+
+def _with_defaults(table: FromClause, values: dict[str, Any]) -> dict[str, Any]:
+    """Column defaults the ORM or Core would have filled in (SQL text does not)."""
+    out = dict(values)
+    for col in table.columns:
+        default = col.default
+        if col.name in out or default is None:
+            continue
+        if default.is_scalar:
+            out[col.name] = default.arg
+        elif default.is_callable:
+            out[col.name] = default.arg(None)
+    return out
+
+
+def _insert_ignore_sql(dialect: Dialect, table: FromClause, names: tuple[str, ...]) -> TextClause:
+    key = (dialect.name, str(table.name), names)  # type: ignore[attr-defined]
+    stmt = _STATEMENTS.get(key)
+    if stmt is None:
+        q = dialect.identifier_preparer
+        # rowcount is not reliable for INSERT … ON CONFLICT on every driver (psycopg
+        # reports -1): RETURNING a key column tells whether a row was inserted.
+        pk = q.quote(next(iter(table.primary_key)).name)
+        stmt = text(
+            f"INSERT INTO {q.quote(str(table.name))} ({', '.join(q.quote(n) for n in names)}) "  # type: ignore[attr-defined]
+            f"VALUES ({', '.join(':' + n for n in names)}) ON CONFLICT DO NOTHING RETURNING {pk}"
+        ).bindparams(*[bindparam(n, type_=table.c[n].type) for n in names])
+        _STATEMENTS[key] = stmt
+    return stmt
+
+
+_NEXT_NUMBER = text(
+    "INSERT INTO counters (team_id, name, value) VALUES (:t, :n, 1) "
+    "ON CONFLICT (team_id, name) DO UPDATE SET value = counters.value + 1 RETURNING value"
+)
 
 
 _KNOWN_WORKSPACES: set[tuple[str, str]] = set()
@@ -53,25 +89,22 @@ def ensure_workspace(session: Session, *, team_id: str, now: datetime) -> Worksp
 
 def next_number(session: Session, *, team_id: str, name: str) -> int:
     """Allocate the next value of a per-workspace sequence; safe under concurrency."""
-    dialect = session.get_bind().dialect.name
-    table = Counter.__table__
-    insert = (pg_insert if dialect == "postgresql" else sqlite_insert)(table)  # type: ignore[arg-type]
     # One upsert: the conflicting row is updated under its row lock (PostgreSQL) or the
     # database write lock (SQLite), so no two transactions ever get the same value.
-    stmt = (
-        insert.values(team_id=team_id, name=name, value=1)
-        .on_conflict_do_update(
-            index_elements=[table.c.team_id, table.c.name], set_={"value": table.c.value + 1}
-        )
-        .returning(table.c.value)
-    )
-    return int(session.execute(stmt).scalar_one())
+    return int(session.execute(_NEXT_NUMBER, {"t": team_id, "n": name}).scalar_one())
 
 
 def current_number(session: Session, *, team_id: str, name: str) -> int:
     """The last value a sequence gave (0 when it never did)."""
-    row = session.get(Counter, (team_id, name))
-    return row.value if row is not None else 0
+    # A Core query on the session's connection: on hot paths the ORM's get() costs
+    # several times more than the query itself.
+    value = session.connection().execute(_CURRENT, {"t": team_id, "n": name}).scalar()
+    return int(value or 0)
+
+
+_CURRENT = select(Counter.value).where(
+    Counter.team_id == bindparam("t"), Counter.name == bindparam("n")
+)
 
 
 def mark_once(session: Session, *, team_id: str, key: str, now: datetime) -> bool:

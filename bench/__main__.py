@@ -94,11 +94,24 @@ def bot_env(db_url: str, api_url: str, port: int) -> dict[str, str]:
     return env
 
 
-def start_bot(db_url: str, api_url: str) -> tuple[subprocess.Popen[bytes], int, float]:
+def start_bot(
+    db_url: str, api_url: str, workers: int = 1
+) -> tuple[subprocess.Popen[bytes], int, float]:
     port = free_port()
     t0 = time.perf_counter()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=bot_env(db_url, api_url, port),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

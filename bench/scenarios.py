@@ -123,6 +123,23 @@ def ack_section(bench: Bench, fake: Any) -> None:
     finally:
         stop(proc)
 
+    # The same commands with one HTTP process per core (`wgbot serve --workers 2`).
+    proc, port, _ = start_bot(db_url, fake.url, workers=2)
+    try:
+        time.sleep(0.5)
+        for clients in (8, 32):
+            measure("/wg help, 2 workers", port, "/wg", "help", clients)
+            measure("/support lookup, 2 workers", port, "/support", "lookup lustre", clients)
+            measure(
+                "/action add, 2 workers",
+                port,
+                "/action",
+                lambda idx, seq: f"add <@U{idx % 4 + 1}> bench task w{idx}-{seq}",
+                clients,
+            )
+    finally:
+        stop(proc)
+
     pbr = results["bare Bolt echo (pbr)"][1].pct(50)
     default = results["bare Bolt echo (default)"][1].pct(50)
     write = results["/action add (write)"][1].pct(50)
@@ -144,7 +161,14 @@ def ack_section(bench: Bench, fake: Any) -> None:
             write < default,
         )
     )
-    for name in ("/wg help", "/support lookup (read)", "/action add (write)"):
+    for name in (
+        "/wg help",
+        "/support lookup (read)",
+        "/action add (write)",
+        "/wg help, 2 workers",
+        "/support lookup, 2 workers",
+        "/action add, 2 workers",
+    ):
         rps = results[name][8].throughput
         errors = results[name][8].errors
         bench.add(

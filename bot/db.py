@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -57,6 +59,35 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+class SqliteWriterLock:
+    """Serializes SQLite writers across threads (RLock) and processes (flock)."""
+
+    def __init__(self, database: str | None) -> None:
+        self._mutex = threading.RLock()
+        self._depth = threading.local()
+        self._fd: int | None = None
+        if database and database != ":memory:":
+            self._fd = os.open(f"{database}-wgbot.lock", os.O_RDWR | os.O_CREAT, 0o600)
+
+    def __enter__(self) -> None:
+        self._mutex.acquire()
+        depth = getattr(self._depth, "n", 0)
+        if depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+        self._depth.n = depth + 1
+
+    def __exit__(self, *exc: object) -> None:
+        self._depth.n -= 1
+        if self._depth.n == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+        self._mutex.release()
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 class Database:
     """The engine plus session factories for read-write and read-only work."""
 
@@ -69,19 +100,20 @@ class Database:
             self.engine.execution_options(sqlite_begin="DEFERRED") if self.sqlite else self.engine
         )
         self._read = sessionmaker(reader, expire_on_commit=False)
-        # SQLite has one writer at a time. Threads of this process queue on a lock
-        # instead of SQLite's busy handler, which sleeps up to 100 ms between
-        # retries; other processes still meet the busy timeout.
-        self._write_lock = threading.RLock() if self.sqlite else None
+        # SQLite has one writer at a time. Writers queue on a lock instead of SQLite's
+        # busy handler, which sleeps (1, 2, 5 … 100 ms) between retries: threads of
+        # this process on a mutex, processes sharing the file on a kernel file lock,
+        # both of which wake the next writer the moment the last one commits.
+        self._writer = SqliteWriterLock(make_url(url).database) if self.sqlite else None
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """A transaction that commits when the block ends and rolls back on error."""
-        if self._write_lock is None:
+        if self._writer is None:
             with self._write() as session, session.begin():
                 yield session
             return
-        with self._write_lock, self._write() as session, session.begin():
+        with self._writer, self._write() as session, session.begin():
             yield session
 
     @contextmanager
@@ -100,3 +132,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._writer is not None:
+            self._writer.close()

@@ -47,6 +47,8 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
+        # The bot's own templates do not change while it runs: no stat() per render.
+        auto_reload=False,
     )
     _install_filters(env)
     return env

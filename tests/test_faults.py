@@ -7,6 +7,7 @@ delivered exactly once.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -200,3 +201,114 @@ def test_postgres_restart_while_commands_arrive(own_pg: PgServer, fake_slack: Fa
     finally:
         stop.set()
         rb.stop()
+
+
+def _serve(db_url: str, fake: FakeSlack, port: int) -> subprocess.Popen[str]:
+    env = _worker_env(db_url, fake)
+    return subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_sigkill_during_a_live_meeting_loses_no_acknowledged_line(
+    sqlite_url: str, fake_slack: FakeSlack
+) -> None:
+    from tests.support.slackclient import SlackSender
+    from tests.test_serve_process import free_port, wait_http
+
+    port = free_port()
+    sender = SlackSender(f"http://127.0.0.1:{port}", SIGNING_SECRET)
+    first = _serve(sqlite_url, fake_slack, port)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        assert (
+            "started"
+            in sender.command("/minutes", "start crash drill", user_id="U1").reply_text.lower()
+        )
+        for i in range(15):
+            assert (
+                sender.message(
+                    f"#info before the crash {i}", user_id="U1", ts=f"1800000000.{i:06d}"
+                ).status
+                == 200
+            )
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(10)
+    second = _serve(sqlite_url, fake_slack, port)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/healthz")
+        for i in range(5):
+            sender.message(f"#info after the crash {i}", user_id="U1", ts=f"1800000001.{i:06d}")
+        sender.command("/minutes", "end", user_id="U1")
+        listed = sender.command("/minutes", "list", user_id="U1").reply_text
+        ids = re.findall(r"\*(\d+)\* · crash drill", listed)
+        assert ids, listed
+        draft = sender.command("/minutes", f"show {ids[0]}", user_id="U1").reply_text
+        for i in range(15):
+            assert f"before the crash {i}" in draft, draft[:500]
+        for i in range(5):
+            assert f"after the crash {i}" in draft
+        # Every acknowledged line got its reaction, once, across the crash.
+        _wait(
+            lambda: sum(1 for c in fake_slack.calls_to("reactions.add") if c.ok) >= 20,
+            60,
+            "all reactions",
+        )
+        reacted = Counter(
+            c.params["timestamp"] for c in fake_slack.calls_to("reactions.add") if c.ok
+        )
+        assert len(reacted) == 20 and max(reacted.values()) == 1
+    finally:
+        second.terminate()
+        second.wait(10)
+
+
+@pytest.mark.postgres
+def test_two_worker_processes_post_each_meeting_reminder_once(
+    pg_url: str, fake_slack: FakeSlack
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.meetings.models import MeetingSeries
+    from bot.models import Workspace
+
+    now = datetime.now(UTC).replace(microsecond=0)
+    db = Database(pg_url)
+    with db.write() as s:
+        s.add(Workspace(team_id="T1", name="t", created_at=now))
+        for i in range(5):
+            # Each meeting's 1-minute reminder falls due a few seconds from now.
+            s.add(
+                MeetingSeries(
+                    team_id="T1",
+                    number=i + 1,
+                    name=f"twice-{i}",
+                    channel_id="C1",
+                    home_tz="UTC",
+                    dtstart=now + timedelta(minutes=1, seconds=4 + i),
+                    rrule="",
+                    exdates=[],
+                    duration_minutes=30,
+                    chairs=[],
+                    reminder_offsets=[1],
+                    created_by="U1",
+                    created_at=now,
+                    reminders_from=now,
+                )
+            )
+    db.dispose()
+    procs = [_spawn_worker(pg_url, fake_slack) for _ in range(2)]
+    try:
+        _wait(lambda: len(_posted(fake_slack, "Reminder: twice-")) == 5, 60, "five reminders")
+        time.sleep(3)  # a second poster would have posted by now
+    finally:
+        for p in procs:
+            p.terminate()
+            p.wait(10)
+    posted = _posted(fake_slack, "Reminder: twice-")
+    assert len(posted) == 5 and max(posted.values()) == 1

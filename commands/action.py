@@ -15,7 +15,6 @@ from bot.minutes import service as minutes
 from bot.render import blocks as bk
 from bot.render import render
 from bot.services import hooks
-from bot.services.permissions import is_bot_admin
 from bot.slackfmt import escape
 from commands.base import HOME_RENDERERS, Ctx, Reply, Router, family, split_args
 from commands.parsing import is_user, parse_number, parse_user
@@ -92,13 +91,7 @@ def _chairs(ctx: Ctx, channel_id: str | None) -> set[str]:
 
 def _editable(ctx: Ctx, number: int, doing: str) -> ActionItem:
     row = actions.get_item(ctx.session, team_id=ctx.team_id, number=number)
-    admin = is_bot_admin(
-        ctx.session,
-        directory=ctx.rt.directory,
-        configured=ctx.settings.bot_admins,
-        team_id=ctx.team_id,
-        user_id=ctx.user_id,
-    )
+    admin = ctx.is_admin()
     actions.require_edit(
         row, ctx.user_id, chairs=_chairs(ctx, row.channel_id), is_admin=admin, doing=doing
     )

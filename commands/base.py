@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.errors import UsageError
 from bot.render import blocks as bk
 from bot.runtime import Runtime
+from bot.services import permissions
 from bot.slackfmt import escape
 
 
@@ -39,6 +40,27 @@ class Ctx:
     @property
     def settings(self) -> Any:
         return self.rt.settings
+
+    def is_admin(self) -> bool:
+        """A Slack admin or owner, a WGBOT_ADMINS user or a bot admin of this workspace."""
+        return permissions.is_bot_admin(
+            self.session,
+            directory=self.rt.directory,
+            configured=self.settings.bot_admins,
+            team_id=self.team_id,
+            user_id=self.user_id,
+        )
+
+    def require_admin(self, doing: str) -> None:
+        """Refuse politely, naming who may, unless the caller is an admin."""
+        permissions.require_admin(
+            self.session,
+            directory=self.rt.directory,
+            configured=self.settings.bot_admins,
+            team_id=self.team_id,
+            user_id=self.user_id,
+            doing=doing,
+        )
 
 
 @dataclass

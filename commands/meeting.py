@@ -34,7 +34,6 @@ from bot.meetings.present import (
 from bot.models import SlackUser
 from bot.render import blocks as bk
 from bot.render import render
-from bot.services.permissions import is_bot_admin
 from bot.slackfmt import escape
 from bot.timekit.dst import localize
 from bot.timekit.parse import format_duration, parse_duration, parse_hours, take_date
@@ -110,13 +109,7 @@ def _check_channel(ctx: Ctx, channel_id: str, usage: str) -> None:
 def _may_change(ctx: Ctx, series: Any) -> None:
     if ctx.user_id == series.created_by or ctx.user_id in (series.chairs or []):
         return
-    if is_bot_admin(
-        ctx.session,
-        directory=ctx.rt.directory,
-        configured=ctx.settings.bot_admins,
-        team_id=ctx.team_id,
-        user_id=ctx.user_id,
-    ):
+    if ctx.is_admin():
         return
     raise PermissionDenied(
         f"Only the person who scheduled “{escape(series.name)}”, its chairs or a bot admin can change it."

@@ -17,7 +17,6 @@ from bot.cli import EXTRA_COMMANDS
 from bot.config import Settings
 from bot.errors import NotFound, UsageError
 from bot.render import render
-from bot.services import permissions
 from bot.slackfmt import escape
 from bot.support import catalog, chart, metrics
 from bot.support import sla as _sla  # noqa: F401  (registers the SLA and digest jobs)
@@ -67,17 +66,6 @@ ASSIGN_USAGE = (
 UNASSIGN_USAGE = "/support unassign <product> <provider>"
 TIER_USAGE = '/support tier <name> [response S1=4h S2=1d …] [resolution S1=2d …] [description "…"]'
 METRICS_USAGE = "/support metrics [30d|90d|all] [chart]"
-
-
-def _require_admin(ctx: Ctx, doing: str) -> None:
-    permissions.require_admin(
-        ctx.session,
-        directory=ctx.rt.directory,
-        configured=ctx.settings.bot_admins,
-        team_id=ctx.team_id,
-        user_id=ctx.user_id,
-        doing=doing,
-    )
 
 
 # -- pure parsers --------------------------------------------------------------------
@@ -407,7 +395,7 @@ def add(ctx: Ctx, args: str) -> Reply:
     kind, rest = words[0].lower(), words[1:]
     if kind == "provider":
         pa = parse_add_provider(rest)
-        _require_admin(ctx, "change the support catalog")
+        ctx.require_admin("change the support catalog")
         row, created = catalog.upsert_provider(
             ctx.session,
             team_id=ctx.team_id,
@@ -420,7 +408,7 @@ def add(ctx: Ctx, args: str) -> Reply:
         )
         return Reply.markup(render("support/saved_provider.slack.j2", p=row, created=created))
     pr = parse_add_product(rest)
-    _require_admin(ctx, "change the support catalog")
+    ctx.require_admin("change the support catalog")
     product, created = catalog.upsert_product(
         ctx.session,
         team_id=ctx.team_id,
@@ -462,7 +450,7 @@ def _product_and_provider(
 @router.sub("assign", ASSIGN_USAGE, "Make a provider support a product at a tier (admins).")
 def assign(ctx: Ctx, args: str) -> Reply:
     a = parse_assign(split_args(args, ASSIGN_USAGE))
-    _require_admin(ctx, "change the support catalog")
+    ctx.require_admin("change the support catalog")
     prod, prov = _product_and_provider(ctx, a.names, ASSIGN_USAGE)
     tier = catalog.get_tier(ctx.session, team_id=ctx.team_id, name=a.tier)
     if a.valid_from and a.valid_until and a.valid_until < a.valid_from:
@@ -494,7 +482,7 @@ def assign(ctx: Ctx, args: str) -> Reply:
 @router.sub("unassign", UNASSIGN_USAGE, "Stop a provider supporting a product (admins).")
 def unassign(ctx: Ctx, args: str) -> Reply:
     words = split_args(args, UNASSIGN_USAGE)
-    _require_admin(ctx, "change the support catalog")
+    ctx.require_admin("change the support catalog")
     prod, prov = _product_and_provider(ctx, words, UNASSIGN_USAGE)
     done = catalog.unassign(ctx.session, team_id=ctx.team_id, product=prod, provider=prov)
     verb = "no longer supports" if done else "did not support"
@@ -504,7 +492,7 @@ def unassign(ctx: Ctx, args: str) -> Reply:
 @router.sub("tier", TIER_USAGE, "Change a tier's targets or description, or add a tier (admins).")
 def tier(ctx: Ctx, args: str) -> Reply:
     t = parse_tier(split_args(args, TIER_USAGE))
-    _require_admin(ctx, "change the support tiers")
+    ctx.require_admin("change the support tiers")
     info = catalog.set_tier(
         ctx.session,
         team_id=ctx.team_id,

@@ -64,14 +64,7 @@ def admins(ctx: Ctx, args: str) -> Reply:
     if verb not in ("add", "remove") or len(words) != 2:
         raise UsageError("Tell me whether to `add` or `remove`, and whom.", usage=ADMINS_USAGE)
     target = parse_user(words[1], ADMINS_USAGE)
-    permissions.require_admin(
-        ctx.session,
-        directory=ctx.rt.directory,
-        configured=ctx.settings.bot_admins,
-        team_id=ctx.team_id,
-        user_id=ctx.user_id,
-        doing="change the bot admins",
-    )
+    ctx.require_admin("change the bot admins")
     if verb == "add":
         changed = permissions.add_admin(ctx.session, team_id=ctx.team_id, user_id=target)
         return Reply(text=f"{user_ref(target)} is {'now' if changed else 'already'} a bot admin.")
@@ -91,14 +84,7 @@ def settings(ctx: Ctx, args: str) -> Reply:
     if len(words) != 2 or words[0].lower() not in ("default-channel", "digest-channel"):
         raise UsageError("Name a setting and a channel.", usage=SETTINGS_USAGE)
     channel_id = parse_channel(words[1], SETTINGS_USAGE)
-    permissions.require_admin(
-        ctx.session,
-        directory=ctx.rt.directory,
-        configured=ctx.settings.bot_admins,
-        team_id=ctx.team_id,
-        user_id=ctx.user_id,
-        doing="change the bot's settings",
-    )
+    ctx.require_admin("change the bot's settings")
     if words[0].lower() == "default-channel":
         ws.default_channel = channel_id
     else:

@@ -97,3 +97,27 @@ def test_start_without_credentials_opens_the_console(tmp_path: Path) -> None:
     first = proc.stdout.splitlines()[0]
     assert "no Slack credentials" in first and "console" in first
     assert "/support" in proc.stdout and "/meeting" in proc.stdout
+
+
+def test_socket_mode_needs_an_app_token(tmp_path: Path) -> None:
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+    }
+    proc = _wgbot(["serve", "--socket-mode"], env, tmp_path)
+    assert proc.returncode == 2
+    assert "SLACK_APP_TOKEN" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_start_with_credentials_says_it_serves(tmp_path: Path) -> None:
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_SIGNING_SECRET": "s",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",  # not migrated: serve refuses, after saying why
+    }
+    proc = _wgbot(["start"], env, tmp_path)
+    assert proc.stdout.splitlines()[0].startswith(
+        "wgbot: SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are set"
+    )
+    assert proc.returncode == 2 and "wgbot migrate" in proc.stderr

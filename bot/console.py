@@ -14,9 +14,10 @@ import itertools
 import re
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from bot.app import Bot, build_bot
 from bot.config import Settings
@@ -38,18 +39,39 @@ def channel_id_for(name: str) -> str:
     return "C" + (re.sub(r"[^A-Z0-9]", "", name.lstrip("#").upper()) or "GENERAL")[:20]
 
 
-_SLACK_TOKENS = [
-    (re.compile(r"<!date\^\d+\^[^|>]*\|([^>]*)>"), r"\1"),
-    (re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>"), r"@\1"),
-    (re.compile(r"<#([A-Z0-9]+)(?:\|([^>]*))?>"), r"#\1"),
+_DATE = re.compile(r"<!date\^(\d+)\^[^|>]*\|([^>]*)>")
+_USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+_CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|([^>]*))?>")
+_LINKS = [
     (re.compile(r"<(https?://[^|>]+)\|([^>]*)>"), r"\2 (\1)"),
     (re.compile(r"<(https?://[^>]+)>"), r"\1"),
 ]
+# What people type in the console, turned into what Slack sends for it.
+_TYPED_USER = re.compile(r"(?<![<\w])@([A-Za-z][\w.-]*)")
+_TYPED_CHANNEL = re.compile(r"(?<![<\w&])#([A-Za-z][\w-]*)")
 
 
-def readable(text: str) -> str:
-    """Slack markup as a person reads it."""
-    for pattern, repl in _SLACK_TOKENS:
+def readable(
+    text: str,
+    *,
+    tz: str | None = None,
+    users: dict[str, str] | None = None,
+    channels: dict[str, str] | None = None,
+) -> str:
+    """Slack markup as a person reads it: date tokens in the reader's zone, names for ids."""
+
+    def date(m: re.Match[str]) -> str:
+        if tz is None:
+            return m.group(2)
+        local = datetime.fromtimestamp(int(m.group(1)), ZoneInfo(tz))
+        return f"{local:%a %Y-%m-%d %H:%M} {local.tzname()}"
+
+    text = _DATE.sub(date, text)
+    text = _USER.sub(lambda m: "@" + (users or {}).get(m.group(1), m.group(1)), text)
+    text = _CHANNEL.sub(
+        lambda m: "#" + (m.group(2) or (channels or {}).get(m.group(1), m.group(1))), text
+    )
+    for pattern, repl in _LINKS:
         text = pattern.sub(repl, text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
@@ -57,19 +79,22 @@ def readable(text: str) -> str:
 class ConsoleTransport:
     """Prints what the bot would send to Slack."""
 
-    def __init__(self, out: TextIO, channel_names: dict[str, str]) -> None:
+    def __init__(
+        self, out: TextIO, channel_names: dict[str, str], readable: Callable[[str], str] = readable
+    ) -> None:
         self.out = out
         self.names = channel_names
+        self.readable = readable
         self._ts = itertools.count(1)
 
     def _where(self, channel: str) -> str:
         if channel.startswith(("U", "W")):
-            return f"DM to @{channel}"
+            return "DM to " + self.readable(f"<@{channel}>")
         return "#" + self.names.get(channel, channel)
 
     def call(self, team_id: str, method: str, payload: dict[str, Any]) -> CallResult:
         channel = str(payload.get("channel") or payload.get("user_id") or "")
-        body = readable(
+        body = self.readable(
             plain_text(payload["blocks"]) if payload.get("blocks") else str(payload.get("text", ""))
         )
         if method == "chat.postMessage":
@@ -105,7 +130,9 @@ def _indent(text: str) -> str:
     return "\n".join("  " + line for line in text.splitlines())
 
 
-def show_reply(reply: Reply, out: TextIO, channel: str) -> None:
+def show_reply(
+    reply: Reply, out: TextIO, channel: str, readable: Callable[[str], str] = readable
+) -> None:
     if reply.view is not None:
         title = (reply.view.get("title") or {}).get("text", "a form")
         out.write(
@@ -132,7 +159,7 @@ class Console:
         self._remember_channel(self.channel)
         self.bot: Bot = build_bot(
             settings,
-            transport=ConsoleTransport(out, self.names),
+            transport=ConsoleTransport(out, self.names, self.readable),
             directory=self._directory(),
             with_slack=False,
         )
@@ -181,24 +208,43 @@ class Console:
             self._meta(line)
         elif line.startswith("/"):
             command, _, text = line[1:].partition(" ")
+            text = self._as_slack_sends(text, channels=True)
             rt = self.bot.rt
             reply = (
                 dispatch.run_wg(rt, text, self.identity)
                 if command == "wg"
                 else dispatch.run_command(rt, command.lower(), text, self.identity)
             )
-            show_reply(reply, self.out, self.channel)
+            show_reply(reply, self.out, self.channel, self.readable)
         else:
             event = MessageEvent(
                 channel_id=channel_id_for(self.channel),
                 user_id=user_id_for(self.user),
-                text=line,
+                text=self._as_slack_sends(line, channels=False),
                 ts=f"{time.time():.0f}.{next(self._seq):06d}",
             )
             dispatch.run_message(self.bot.rt, CONSOLE_TEAM, None, event)
         self.bot.worker.drain()
         self.out.flush()
         return True
+
+    def readable(self, text: str) -> str:
+        names = {uid: str(u.get("name") or uid) for uid, u in self.users.items()}
+        return readable(text, tz=self.tz, users=names, channels=self.names)
+
+    def _as_slack_sends(self, text: str, *, channels: bool) -> str:
+        """@name and #channel as Slack sends them with escaping on: <@U…|name>, <#C…|name>."""
+
+        def user(m: re.Match[str]) -> str:
+            uid = self._remember_user(m.group(1))
+            return f"<@{uid}|{m.group(1)}>"
+
+        text = _TYPED_USER.sub(user, text)
+        if channels:
+            text = _TYPED_CHANNEL.sub(
+                lambda m: f"<#{self._remember_channel(m.group(1))}|{m.group(1)}>", text
+            )
+        return text
 
     def _meta(self, line: str) -> None:
         word, _, arg = line.partition(" ")

@@ -67,3 +67,20 @@ def test_readable_turns_slack_markup_into_text() -> None:
     assert readable("<!date^1700000000^{date}|Nov 14> &lt;b&gt; <@U1> <https://x.org|site>") == (
         "Nov 14 <b> @U1 site (https://x.org)"
     )
+
+
+def test_readable_shows_dates_in_the_readers_zone_and_names_for_ids() -> None:
+    text = "<!date^1795536000^{date_short_pretty} {time}|2026-11-24 16:00 UTC> <@UMARIA> <#COPS>"
+    assert readable(text, tz="Asia/Tokyo", users={"UMARIA": "maria"}, channels={"COPS": "ops"}) == (
+        "Wed 2026-11-25 01:00 JST @maria #ops"
+    )
+
+
+def test_console_turns_typed_mentions_into_slack_mentions(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    upgrade(url)
+    out = io.StringIO()
+    console = Console(Settings(database_url=url), user="maria", channel="swg", tz="UTC", out=out)
+    console.run(["/action add @li write the charter", "/action list"], interactive=False)
+    text = out.getvalue()
+    assert "Owners: @li" in text and "Created by @maria in #swg" in text

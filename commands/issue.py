@@ -34,7 +34,7 @@ from commands.base import (
     view,
     view_value,
 )
-from commands.parsing import parse_number, parse_user
+from commands.parsing import as_number, parse_number, parse_user
 
 router = family(
     Router(
@@ -291,8 +291,8 @@ def submit_issue(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResult:
     product_id: int | None = None
     if not raw_product:
         errors["product"] = "Pick a product."
-    elif raw_product.isdigit():
-        product_id = int(raw_product)
+    elif as_number(raw_product) is not None:
+        product_id = as_number(raw_product)
     else:
         try:
             product_id = catalog.resolve_product(

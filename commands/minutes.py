@@ -27,7 +27,7 @@ from commands.base import (
     view,
 )
 from commands.dispatch import send_private
-from commands.parsing import parse_number, parse_user
+from commands.parsing import as_number, parse_number, parse_user
 
 router = family(
     Router(
@@ -341,9 +341,10 @@ def capture(ctx: Ctx, event: MessageEvent) -> None:
 
 
 def _meeting_from(ctx: Ctx, value: str) -> Meeting:
-    if not value.isdigit():
+    meeting_id = as_number(value)
+    if meeting_id is None:
         raise NotFound("These minutes no longer exist.")
-    return service.get_meeting(ctx.session, team_id=ctx.team_id, meeting_id=int(value))
+    return service.get_meeting(ctx.session, team_id=ctx.team_id, meeting_id=meeting_id)
 
 
 @action("minutes_publish")
@@ -422,7 +423,8 @@ def on_edit_submit(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResul
     meeting_part, _, editable_part = metadata.partition(":")
     meeting = _meeting_from(ctx, meeting_part)
     parts = sorted(
-        (k for k in values if k.startswith("edit_") and k[5:].isdigit()), key=lambda k: int(k[5:])
+        (k for k in values if k.startswith("edit_") and as_number(k[5:]) is not None),
+        key=lambda k: int(k[5:]),
     )
     text = "\n".join(str((values[k].get("lines") or {}).get("value") or "") for k in parts)
     counts, problems = publish.apply_edit(
@@ -430,7 +432,7 @@ def on_edit_submit(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResul
         meeting=meeting,
         user_id=ctx.user_id,
         text=text,
-        editable=int(editable_part) if editable_part.isdigit() else 0,
+        editable=as_number(editable_part) or 0,
         now=ctx.now,
     )
     if problems:

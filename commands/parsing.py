@@ -37,8 +37,20 @@ def is_channel(token: str) -> bool:
     return bool(CHANNEL_RE.match(token))
 
 
+def as_number(text: str, max_digits: int = 9) -> int | None:
+    """A plain ASCII number that fits every integer column, else None.
+
+    str.isdigit() accepts '²' (which int() refuses) and numbers too big for the
+    database; every id that comes from users or payloads goes through here.
+    """
+    raw = text.strip()
+    if raw.isascii() and raw.isdigit() and len(raw) <= max_digits:
+        return int(raw)
+    return None
+
+
 def parse_number(token: str, what: str, usage: str) -> int:
-    raw = token.lstrip("#")
-    if not raw.isdigit() or len(raw) > 9:
+    number = as_number(token.lstrip("#"))
+    if number is None:
         raise UsageError(f"`{escape(token[:40])}` is not a {what} number.", usage=usage)
-    return int(raw)
+    return number

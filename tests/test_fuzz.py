@@ -217,3 +217,30 @@ def test_fuzz_message_events(running_sqlite: RunningBot) -> None:
         _no_crash_answers(running_sqlite)
 
     run()
+
+
+@pytest.mark.parametrize(
+    ("command", "text"),
+    [
+        ("/meeting", "skip 9223372036854775808 0"),
+        ("/meeting", "edit 99999999999999999999 time 10:00"),
+        ("/meeting", 'schedule "X" every ² weeks on monday at 10:00 UTC'),
+        ("/meeting", 'schedule "X" every monday at 10:00 UTC ² times'),
+        ("/action", "done ²"),
+        ("/action", "show 99999999999999999999"),
+        ("/issue", "show 9223372036854775808"),
+        ("/minutes", "show ²"),
+    ],
+)
+def test_numbers_too_big_or_not_ascii_get_an_answer(
+    running_sqlite: RunningBot, command: str, text: str
+) -> None:
+    """Found by the long fuzz profile: such numbers overflowed the database or int()."""
+    check_answer(running_sqlite, command, text)
+
+
+def test_buttons_with_odd_numbers(running_sqlite: RunningBot) -> None:
+    for action_id in ("minutes_publish", "minutes_edit", "issue_ack"):
+        for value in ("²", "9223372036854775808", "-1"):
+            assert running_sqlite.sender.block_action(action_id, value).status == 200
+    _no_crash_answers(running_sqlite)

@@ -123,7 +123,12 @@ def parse_recurrence(keyword: str, words: list[str], usage: str = SCHEDULE_USAGE
     """``every 2 weeks on tuesday``, ``every first monday``, ``biweekly-odd thursday`` …"""
     low = [w.lower().rstrip(",") for w in words]
     count = None
-    if len(low) >= 2 and low[-1] in ("times", "meetings", "occurrences") and low[-2].isdigit():
+    if (
+        len(low) >= 2
+        and low[-1] in ("times", "meetings", "occurrences")
+        and low[-2].isascii()
+        and low[-2].isdigit()
+    ):
         count = int(low[-2])
         low = low[:-2]
     rec = _recurrence(keyword, low, usage)
@@ -166,8 +171,8 @@ def _recurrence(keyword: str, low: list[str], usage: str) -> Recurrence:
     if head in ("odd", "even"):
         rest = [w for w in low[1:] if w not in ("iso", "week", "weeks", "on")]
         return Recurrence("weekly", 2, _days(rest, usage), head)  # type: ignore[arg-type]
-    if head.isdigit():
-        n = int(head)
+    if head.isascii() and head.isdigit():
+        n = int(head[:4])
         unit = low[1] if len(low) > 1 else ""
         if not 1 <= n <= 52:
             raise UsageError("Repeat every 1 to 52 weeks.", usage)

@@ -217,16 +217,17 @@ def find_series(
     if not text:
         raise UsageError("Name the series (its number or name).", usage)
     digits = text.lstrip("#")
-    if digits.isdigit():
+    if digits.isascii() and digits.isdigit():
+        number = int(digits) if len(digits) <= 9 else -1  # no series has a bigger number
         found = session.scalars(
             select(MeetingSeries).where(
                 MeetingSeries.team_id == team_id,
-                MeetingSeries.number == int(digits),
+                MeetingSeries.number == number,
                 MeetingSeries.cancelled_at.is_(None),
             )
         ).first()
         if found is None:
-            raise NotFound(f"There is no meeting series #{digits} (see `/meeting list`).")
+            raise NotFound(f"There is no meeting series #{digits[:12]} (see `/meeting list`).")
         return found
     matches = [s for s in active_series(session, team_id=team_id) if s.name.lower() == text.lower()]
     here = [s for s in matches if s.channel_id == channel_id]

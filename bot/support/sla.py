@@ -74,14 +74,7 @@ def warn(session: Session, *, issue: SupportIssue, now: datetime) -> int:
     text = render(
         "support/sla_warning.slack.j2", issue=issue, product=product, provider=provider
     ).strip()
-    outbox.post_message(
-        session,
-        team_id=issue.team_id,
-        channel=issue.triage_channel,
-        text=text,
-        now=now,
-        thread_of=cards.card_thread(session, issue=issue),
-    )
+    _tell_triage(session, issue=issue, text=text, now=now)
     issues.add_event(
         session,
         issue=issue,
@@ -92,6 +85,18 @@ def warn(session: Session, *, issue: SupportIssue, now: datetime) -> int:
     )
     cards.refresh_card(session, issue=issue, now=now)
     return 1
+
+
+def _tell_triage(session: Session, *, issue: SupportIssue, text: str, now: datetime) -> None:
+    """Post in the thread of the issue's card in its triage channel."""
+    outbox.post_message(
+        session,
+        team_id=issue.team_id,
+        channel=issue.triage_channel,
+        text=text,
+        now=now,
+        thread_of=cards.card_thread(session, issue=issue),
+    )
 
 
 def escalate(session: Session, *, issue: SupportIssue, now: datetime) -> int:
@@ -112,14 +117,7 @@ def escalate(session: Session, *, issue: SupportIssue, now: datetime) -> int:
         outbox.post_message(
             session, team_id=issue.team_id, channel=str(contact), text=text, now=now
         )
-    outbox.post_message(
-        session,
-        team_id=issue.team_id,
-        channel=issue.triage_channel,
-        text=text,
-        now=now,
-        thread_of=cards.card_thread(session, issue=issue),
-    )
+    _tell_triage(session, issue=issue, text=text, now=now)
     issues.add_event(
         session,
         issue=issue,

@@ -207,6 +207,11 @@ def build_bolt_app(rt: Runtime) -> App:
         # requests, which fails on some malformed payloads.
         "raise_error_for_unhandled_request": True,
         "ignoring_self_events_enabled": True,
+        # We use neither Slack's workflow function tokens nor Bolt's assistant and
+        # conversation kwargs: two middleware passes per request saved.
+        "attaching_function_token_enabled": False,
+        "attaching_conversation_kwargs_enabled": False,
+        "ignoring_self_assistant_message_events_enabled": False,
     }
     bots: InstalledBots | None = None
     if settings.oauth_enabled:

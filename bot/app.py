@@ -64,10 +64,18 @@ def build_bot(
     clock = clock or SystemClock()
     db = Database(settings.database_url, pool_size=pool_size)
     bolt = None
+    bots: Any = None  # the OAuth installation store, shared by the outbox and Bolt
     if with_slack:
-        from bot.slack_app import build_bolt_app, slack_directory, slack_transport
+        from bot.slack_app import (
+            InstalledBots,
+            build_bolt_app,
+            single_token_lookup,
+            slack_directory,
+            slack_transport,
+        )
 
-        token_for = _token_lookup(settings, db)
+        bots = InstalledBots(settings, db) if settings.oauth_enabled else None
+        token_for = bots.token if bots is not None else single_token_lookup(settings)
         transport = transport or slack_transport(settings, token_for)
         directory = directory or slack_directory(settings, token_for, clock)
     if transport is None or directory is None:
@@ -78,18 +86,5 @@ def build_bot(
     )
     rt.notify_outbox = worker.wake
     if with_slack:
-        bolt = build_bolt_app(rt)
+        bolt = build_bolt_app(rt, bots)
     return Bot(rt=rt, worker=worker, scheduler=Scheduler(rt), bolt=bolt)
-
-
-def _token_lookup(settings: Settings, db: Database) -> Any:
-    if settings.oauth_enabled:
-        from bot.slack_app import installation_token_lookup
-
-        return installation_token_lookup(settings, db)
-    token = settings.slack_bot_token
-
-    def single(_team_id: str) -> str | None:
-        return token
-
-    return single

@@ -169,24 +169,22 @@ class InstalledBots:
         return StoreAuthorize()  # type: ignore[no-untyped-call]
 
 
-_INSTALLED: dict[int, InstalledBots] = {}
+def single_token_lookup(settings: Settings) -> TokenLookup:
+    """Every workspace is answered with SLACK_BOT_TOKEN (a single-workspace install)."""
+    token = settings.slack_bot_token
+
+    def lookup(_team_id: str) -> str | None:
+        return token
+
+    return lookup
 
 
-def installed_bots(settings: Settings, db: Database) -> InstalledBots:
-    """One InstalledBots per database (the token lookup and Bolt share its cache)."""
-    key = id(db)
-    if key not in _INSTALLED:
-        _INSTALLED[key] = InstalledBots(settings, db)
-    return _INSTALLED[key]
+def build_bolt_app(rt: Runtime, bots: InstalledBots | None = None) -> App:
+    """The Bolt app: signature verification, then our listeners (process_before_response).
 
-
-def installation_token_lookup(settings: Settings, db: Database) -> TokenLookup:
-    """Bot tokens of the workspaces that installed the app through OAuth."""
-    return installed_bots(settings, db).token
-
-
-def build_bolt_app(rt: Runtime) -> App:
-    """The Bolt app: signature verification, then our listeners (process_before_response)."""
+    With OAuth, `bots` is the installation store the outbox's token lookup also reads,
+    so both share one cache.
+    """
     from commands.slack import register_all
 
     settings = rt.settings
@@ -213,12 +211,10 @@ def build_bolt_app(rt: Runtime) -> App:
         "attaching_conversation_kwargs_enabled": False,
         "ignoring_self_assistant_message_events_enabled": False,
     }
-    bots: InstalledBots | None = None
-    if settings.oauth_enabled:
+    if bots is not None:
         from slack_bolt.oauth.oauth_settings import OAuthSettings
         from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
-        bots = installed_bots(settings, rt.db)
         state_store = SQLAlchemyOAuthStateStore(
             expiration_seconds=600, engine=rt.db.engine, logger=log
         )

@@ -11,6 +11,7 @@ from typing import Any
 from bench.__main__ import Bench, Row, start_bot, stop
 from bench.load import signed_command
 from bench.scenarios import PARTICIPANTS, migrate
+from bench.seed import publish_minutes_ms, seed_issues
 
 SECRET = "bench-secret"
 
@@ -44,7 +45,7 @@ def run(bench: Bench, fake: Any) -> None:
     db_url = f"sqlite:///{bench.workdir / 'features.db'}"
     os.environ["WGBOT_BENCH_DB"] = db_url
     migrate(db_url, fake.url)
-    _seed_issues(db_url, 100_000)
+    seed_issues(db_url, 100_000)
     proc, port, _ = start_bot(db_url, fake.url)
     try:
         mentions = " ".join(f"<@{u}>" for u in PARTICIPANTS)
@@ -67,20 +68,7 @@ def run(bench: Bench, fake: Any) -> None:
         stop(proc)
 
 
-def _seed_issues(db_url: str, n: int) -> None:
-    try:
-        from bench.seed import seed_issues
-    except ImportError:
-        return
-    seed_issues(db_url, n)
-
-
 def _minutes(bench: Bench, port: int) -> None:
-    try:
-        from bench.seed import publish_minutes_ms
-    except ImportError:
-        print("  (minutes benchmark not available)")
-        return
     ms = publish_minutes_ms(port)
     bench.add(Row("publish minutes of a 2,000-line meeting", ms, "ms", "<= 200", ms <= 200))
 

@@ -97,7 +97,6 @@ def register_all(app: App, rt: Runtime) -> None:
                 return
             _ack_reply(ack, reply)
 
-        listener.__name__ = f"command_{name}"
         return listener
 
     # One listener for every family: Bolt tries listeners in turn, so one regex

@@ -8,12 +8,9 @@ import urllib.request
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bench.__main__ import Bench, Row, start_bot, stop
+from bench.harness import PARTICIPANTS, SECRET, Bench, Row, migrate, start_bot, stop
 from bench.load import signed_command
-from bench.scenarios import PARTICIPANTS, migrate
 from bench.seed import publish_minutes_ms, seed_issues
-
-SECRET = "bench-secret"
 
 
 def timed_command(

@@ -8,7 +8,20 @@ import threading
 import time
 from typing import Any
 
-from bench.__main__ import ROOT, Bench, Row, bot_env, rss_mb, start_bare, start_bot, stop
+from bench import features
+from bench.harness import (
+    PARTICIPANTS,
+    ROOT,
+    SECRET,
+    Bench,
+    Row,
+    bot_env,
+    migrate,
+    rss_mb,
+    start_bare,
+    start_bot,
+    stop,
+)
 from bench.load import run_load, signed_command
 
 ZONES = [
@@ -25,7 +38,6 @@ ZONES = [
     "Asia/Tokyo",
     "Australia/Sydney",
 ]
-PARTICIPANTS = [f"UP{i:03d}" for i in range(50)]
 USERS = ["U1", "U2", "U3", "U4"]
 
 
@@ -35,15 +47,6 @@ def seed_fake_slack(fake: Any) -> None:
     for i, uid in enumerate(PARTICIPANTS):
         fake.add_user(uid, tz=ZONES[i % 12], name=f"member{i}")
     fake.add_channel("C1", "general", members=USERS + PARTICIPANTS)
-
-
-def migrate(db_url: str, api_url: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "bot", "migrate"],
-        env=bot_env(db_url, api_url, 1),
-        check=True,
-        capture_output=True,
-    )
 
 
 def wgbot(args: list[str], db_url: str, api_url: str) -> subprocess.CompletedProcess[str]:
@@ -72,7 +75,7 @@ def ack_section(bench: Bench, fake: Any) -> None:
 
     def measure(name: str, port: int, command: str, text: Any, clients: int) -> None:
         maker = lambda idx, seq: signed_command(  # noqa: E731
-            "bench-secret",
+            SECRET,
             command,
             text(idx, seq) if callable(text) else text,
             user=USERS[idx % len(USERS)],
@@ -186,14 +189,10 @@ def ack_section(bench: Bench, fake: Any) -> None:
 
 
 def feature_section(bench: Bench, fake: Any) -> None:
-    from bench import features
-
     print("\nFeature timings")
     features.run(bench, fake)
 
 
 def reminder_section(bench: Bench, fake: Any) -> None:
-    from bench import features
-
     print("\nReminder lag")
     features.reminder_lag(bench, fake)

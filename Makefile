@@ -23,6 +23,7 @@ test: $(STAMP)
 	@scripts/ensure-chromium
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
@@ -31,9 +32,11 @@ test-slow: $(STAMP)
 	@scripts/ensure-postgres
 	$(BIN)/pytest -q -m slow --run-slow
 
+## lint: ruff, and the import contracts in .importlinter (layers, one Slack edge)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 format: $(STAMP)
 	$(BIN)/ruff format .

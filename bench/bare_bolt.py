@@ -11,7 +11,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from waitress import serve
 
-from bot.web import WsgiApp
+from bot.slack.web import WsgiApp
 
 
 class _NoRuntime:

@@ -1,28 +1,53 @@
-"""The composition root: settings -> database -> runtime -> outbox, scheduler -> Bolt app."""
+"""The composition root: the one list of features, and settings -> database -> runtime -> bot.
+
+Each feature's install(registry) is called here and nowhere else; the Slack edge, the
+console, the scheduler, the web pages and the command line read the same registry.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock, SystemClock
+from bot.commands import action, issue, meeting, minutes, support, wg
+from bot.commands.dispatch import Dispatcher
+from bot.commands.registry import Installer, Registry, build_registry
 from bot.config import Settings
 from bot.db import Database
 from bot.directory import Directory
+from bot.jobs import run_all
 from bot.outbox.delivery import OutboxWorker, Transport
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 
 log = logging.getLogger(__name__)
 
+# Every feature of the bot, in the order /wg help lists them.
+FEATURES: tuple[Installer, ...] = (
+    issue.install,
+    support.install,
+    meeting.install,
+    action.install,
+    minutes.install,
+    wg.install,
+)
+
+
+def registry() -> Registry:
+    """A fresh registry with every feature installed."""
+    return build_registry(FEATURES)
+
 
 @dataclass
 class Bot:
-    """A wired bot: the runtime handlers see, plus its background workers."""
+    """A wired bot: the runtime handlers see, its registry, and its background workers."""
 
     rt: Runtime
+    registry: Registry
+    dispatcher: Dispatcher
     worker: OutboxWorker
     scheduler: Scheduler
     bolt: Any = None  # slack_bolt.App when serving Slack
@@ -36,6 +61,10 @@ class Bot:
             self.scheduler.start()
             self._started.append("scheduler")
 
+    def run_jobs(self, now: datetime | None = None) -> dict[str, int]:
+        """Run every periodic task once (tests with a controllable clock, the console)."""
+        return run_all(self.rt, self.registry.tasks.values(), now)
+
     def stop(self) -> None:
         if "scheduler" in self._started:
             self.scheduler.shutdown()
@@ -43,11 +72,6 @@ class Bot:
             self.worker.stop()
         self._started.clear()
         self.rt.db.dispose()
-
-
-def load_features() -> None:
-    """Import every command family so that its handlers and tasks register."""
-    import commands  # noqa: F401
 
 
 def build_bot(
@@ -60,19 +84,14 @@ def build_bot(
     pool_size: int = 10,
 ) -> Bot:
     """Wire a bot; without Slack (the console) transport and directory must be given."""
-    load_features()
+    reg = registry()
     clock = clock or SystemClock()
     db = Database(settings.database_url, pool_size=pool_size)
-    bolt = None
     bots: Any = None  # the OAuth installation store, shared by the outbox and Bolt
     if with_slack:
-        from bot.slack_app import (
-            InstalledBots,
-            build_bolt_app,
-            single_token_lookup,
-            slack_directory,
-            slack_transport,
-        )
+        from bot.slack.directory import slack_directory
+        from bot.slack.oauth import InstalledBots, single_token_lookup
+        from bot.slack.transport import slack_transport
 
         bots = InstalledBots(settings, db) if settings.oauth_enabled else None
         token_for = bots.token if bots is not None else single_token_lookup(settings)
@@ -80,11 +99,29 @@ def build_bot(
         directory = directory or slack_directory(settings, token_for, clock)
     if transport is None or directory is None:
         raise ValueError("without Slack, a transport and a directory are required")
-    rt = Runtime(settings=settings, db=db, clock=clock, directory=directory)
+    rt = Runtime(settings=settings, db=db, clock=clock, directory=directory, hooks=reg.hooks)
     worker = OutboxWorker(
         db, transport, clock, lease=timedelta(seconds=settings.outbox_lease_seconds)
     )
     rt.notify_outbox = worker.wake
+    dispatcher = Dispatcher(rt, reg)
+    bolt = None
     if with_slack:
-        bolt = build_bolt_app(rt, bots)
-    return Bot(rt=rt, worker=worker, scheduler=Scheduler(rt), bolt=bolt)
+        from bot.slack.app import build_bolt_app
+
+        bolt = build_bolt_app(dispatcher, bots)
+    return Bot(
+        rt=rt,
+        registry=reg,
+        dispatcher=dispatcher,
+        worker=worker,
+        scheduler=Scheduler(rt, list(reg.tasks.values())),
+        bolt=bolt,
+    )
+
+
+def wsgi_app(bot: Bot) -> Any:
+    """The HTTP front for a bot: Bolt at /slack/*, /healthz, and the features' pages."""
+    from bot.slack.web import WsgiApp
+
+    return WsgiApp(bot.rt, bot.bolt, bot.registry.pages)

@@ -8,17 +8,15 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from bot.commands.registry import CliCommand
 from bot.config import Settings, load_settings
 from bot.errors import ConfigError
 
 log = logging.getLogger("wgbot")
-
-# Feature modules add subcommands here (e.g. `wgbot catalog`), without touching main().
-EXTRA_COMMANDS: list[Callable[[Any], None]] = []
 
 
 def _setup_logging(level: str) -> None:
@@ -93,23 +91,22 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         stop.set()
 
     if args.socket_mode:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.slack.socket_mode import SocketMode
 
-        handler = SocketModeHandler(bot.bolt, settings.slack_app_token)
+        handler = SocketMode(bot.bolt, settings.slack_app_token or "")
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
-        handler.connect()  # type: ignore[no-untyped-call]
+        handler.connect()
         print("wgbot: connected to Slack over Socket Mode", file=sys.stderr)
         stop.wait()
-        handler.close()  # type: ignore[no-untyped-call]
+        handler.close()
         bot.stop()
         return 0
 
-    from bot.web import WsgiApp, make_server
+    from bot.app import wsgi_app
+    from bot.slack.web import make_server
 
-    server = make_server(
-        WsgiApp(bot.rt, bot.bolt), settings.host, settings.port, threads=args.threads
-    )
+    server = make_server(wsgi_app(bot), settings.host, settings.port, threads=args.threads)
 
     def shutdown(signum: int, _frame: Any) -> None:
         threading.Thread(target=server.close, daemon=True).start()
@@ -220,7 +217,25 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
     return cmd_console(args, settings)
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _run_with_database(command: CliCommand) -> Callable[[argparse.Namespace, Settings], int]:
+    """A feature's subcommand runs on the migrated database, which the command line owns."""
+
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        from bot.db import Database
+        from bot.migrate import upgrade
+
+        upgrade(settings.database_url)
+        db = Database(settings.database_url, pool_size=1)
+        try:
+            return command.run(args, db)
+        finally:
+            db.dispose()
+
+    return run
+
+
+def build_parser(extra: Iterable[CliCommand] = ()) -> argparse.ArgumentParser:
+    """The whole command line: the bot's own verbs, then each feature's (`extra`)."""
     parser = argparse.ArgumentParser(
         prog="wgbot", description="A Slack bot for community working groups."
     )
@@ -257,16 +272,17 @@ def build_parser() -> argparse.ArgumentParser:
     start = sub.add_parser("start", help="serve when Slack credentials are set, else the console")
     start.set_defaults(func=cmd_start)
 
-    for add in EXTRA_COMMANDS:
-        add(sub)
+    for command in extra:
+        p = sub.add_parser(command.name, help=command.help)
+        command.add_arguments(p)
+        p.set_defaults(func=_run_with_database(command))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from bot.app import load_features
+    from bot.app import registry
 
-    load_features()
-    args = build_parser().parse_args(argv)
+    args = build_parser(registry().cli.values()).parse_args(argv)
     try:
         settings = load_settings()
         _setup_logging(settings.log_level)

@@ -20,13 +20,12 @@ from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 from bot.app import Bot, build_bot
+from bot.commands.base import MessageEvent, Reply
+from bot.commands.dispatch import Identity
 from bot.config import Settings
 from bot.directory import Directory
-from bot.jobs import run_all
 from bot.outbox.delivery import CallResult
 from bot.render.blocks import plain_text
-from commands import dispatch
-from commands.base import MessageEvent, Reply
 
 CONSOLE_TEAM = "TCONSOLE"
 
@@ -187,8 +186,8 @@ class Console:
         return cid
 
     @property
-    def identity(self) -> dispatch.Identity:
-        return dispatch.Identity(
+    def identity(self) -> Identity:
+        return Identity(
             team_id=CONSOLE_TEAM,
             user_id=user_id_for(self.user),
             channel_id=channel_id_for(self.channel),
@@ -209,11 +208,11 @@ class Console:
         elif line.startswith("/"):
             command, _, text = line[1:].partition(" ")
             text = self._as_slack_sends(text, channels=True)
-            rt = self.bot.rt
+            dispatcher = self.bot.dispatcher
             reply = (
-                dispatch.run_wg(rt, text, self.identity)
+                dispatcher.run_wg(text, self.identity)
                 if command == "wg"
-                else dispatch.run_command(rt, command.lower(), text, self.identity)
+                else dispatcher.run_command(command.lower(), text, self.identity)
             )
             show_reply(reply, self.out, self.channel, self.readable)
         else:
@@ -223,7 +222,7 @@ class Console:
                 text=self._as_slack_sends(line, channels=False),
                 ts=f"{time.time():.0f}.{next(self._seq):06d}",
             )
-            dispatch.run_message(self.bot.rt, CONSOLE_TEAM, None, event)
+            self.bot.dispatcher.run_message(CONSOLE_TEAM, None, event)
         self.bot.worker.drain()
         self.out.flush()
         return True
@@ -258,7 +257,7 @@ class Console:
             self._remember_channel(self.channel)
             self.out.write(f"(you are now in #{self.channel})\n")
         elif word == ":tick":
-            run_all(self.bot.rt)
+            self.bot.run_jobs()
         else:
             self.out.write(
                 "Console commands: :as NAME (speak as someone else), :in CHANNEL, "

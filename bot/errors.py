@@ -8,12 +8,23 @@ class WgbotError(Exception):
 
 
 class UsageError(WgbotError):
-    """The input could not be understood; `usage` shows the right form."""
+    """The input could not be understood; `usage` shows the right form.
 
-    def __init__(self, message: str, usage: str | None = None) -> None:
+    `field` names the part of the input it belongs to (a form's block id, such as
+    "time" or "zone"), so that a modal can show the message beside that field.
+    """
+
+    def __init__(self, message: str, usage: str | None = None, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.usage = usage
+        self.field = field
+
+    def at(self, field: str) -> UsageError:
+        """This error, attributed to `field` unless it already names one."""
+        if self.field is None:
+            self.field = field
+        return self
 
 
 class NotFound(WgbotError):

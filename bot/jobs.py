@@ -2,13 +2,14 @@
 
 Every task is idempotent: what it does once it records with a JobMark in the same
 transaction, so running it twice, late, or in two processes never repeats an effect.
-That is what lets APScheduler simply call each task on an interval.
+That is what lets APScheduler simply call each task on an interval. Features declare
+their tasks in their install; the scheduler receives the list.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,17 +27,6 @@ class PeriodicTask:
     every: float  # seconds between runs
 
 
-TASKS: dict[str, PeriodicTask] = {}
-
-
-def periodic(name: str, *, every: float) -> Callable[[TaskFn], TaskFn]:
-    def deco(fn: TaskFn) -> TaskFn:
-        TASKS[name] = PeriodicTask(name, fn, every)
-        return fn
-
-    return deco
-
-
 def run_task(rt: Runtime, task: PeriodicTask, now: datetime | None = None) -> int:
     """Run one task; a failure is logged and retried on the next tick."""
     try:
@@ -49,6 +39,8 @@ def run_task(rt: Runtime, task: PeriodicTask, now: datetime | None = None) -> in
     return done
 
 
-def run_all(rt: Runtime, now: datetime | None = None) -> dict[str, int]:
+def run_all(
+    rt: Runtime, tasks: Iterable[PeriodicTask], now: datetime | None = None
+) -> dict[str, int]:
     """Run every task once (tests with a controllable clock, and the console)."""
-    return {name: run_task(rt, task, now) for name, task in TASKS.items()}
+    return {task.name: run_task(rt, task, now) for task in tasks}

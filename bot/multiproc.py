@@ -26,16 +26,13 @@ log = logging.getLogger(__name__)
 def _child(sock: socket.socket, settings: Settings, threads: int, roles: dict[str, bool]) -> None:
     from waitress.server import create_server
 
-    from bot.app import build_bot
-    from bot.web import WsgiApp
+    from bot.app import build_bot, wsgi_app
 
     bot = build_bot(settings)
     bot.start_background(
         delivery=roles.get("delivery", True), scheduler=roles.get("scheduler", True)
     )
-    server: Any = create_server(
-        WsgiApp(bot.rt, bot.bolt), sockets=[sock], threads=threads, ident="wgbot"
-    )
+    server: Any = create_server(wsgi_app(bot), sockets=[sock], threads=threads, ident="wgbot")
 
     def stop(signum: int, _frame: Any) -> None:
         server.close()

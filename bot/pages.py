@@ -22,22 +22,20 @@ class Page:
 
 
 PageHandler = Callable[[Runtime, re.Match[str]], Page]
-ROUTES: list[tuple[re.Pattern[str], PageHandler]] = []
 
 
-def route(pattern: str) -> Callable[[PageHandler], PageHandler]:
-    """Register a GET handler for paths matching `pattern` (anchored)."""
+@dataclass
+class PageRoutes:
+    """GET handlers by anchored path pattern, tried in the order declared."""
 
-    def deco(fn: PageHandler) -> PageHandler:
-        ROUTES.append((re.compile(f"^{pattern}$"), fn))
-        return fn
+    routes: list[tuple[re.Pattern[str], PageHandler]] = field(default_factory=list)
 
-    return deco
+    def add(self, pattern: str, fn: PageHandler) -> None:
+        self.routes.append((re.compile(f"^{pattern}$"), fn))
 
-
-def find(path: str) -> tuple[PageHandler, re.Match[str]] | None:
-    for pattern, fn in ROUTES:
-        m = pattern.match(path)
-        if m:
-            return fn, m
-    return None
+    def find(self, path: str) -> tuple[PageHandler, re.Match[str]] | None:
+        for pattern, fn in self.routes:
+            m = pattern.match(path)
+            if m:
+                return fn, m
+        return None

@@ -9,6 +9,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.directory import Directory
+from bot.services.hooks import FeatureHooks
 
 
 @dataclass
@@ -17,5 +18,7 @@ class Runtime:
     db: Database
     clock: Clock
     directory: Directory
+    # What the installed features offer each other (meetings for minutes and actions).
+    hooks: FeatureHooks = field(default_factory=FeatureHooks)
     # Called after a transaction that enqueued outbox rows commits.
     notify_outbox: Callable[[], None] = field(default=lambda: None)

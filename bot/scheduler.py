@@ -16,7 +16,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import text
 
-from bot.jobs import TASKS, run_task
+from bot.jobs import PeriodicTask, run_task
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -80,8 +80,9 @@ class Leadership:
 
 
 class Scheduler:
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(self, rt: Runtime, tasks: list[PeriodicTask]) -> None:
         self.rt = rt
+        self.tasks = {task.name: task for task in tasks}
         self.leadership = Leadership(rt)
         self._aps = BackgroundScheduler(
             timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
@@ -90,7 +91,7 @@ class Scheduler:
     def start(self) -> None:
         # First run at once: what came due while the bot was down is handled on start.
         first = datetime.now(UTC)
-        for task in TASKS.values():
+        for task in self.tasks.values():
             self._aps.add_job(
                 self._tick,
                 "interval",
@@ -104,7 +105,7 @@ class Scheduler:
 
     def _tick(self, name: str) -> None:
         if self.leadership.is_leader():
-            run_task(self.rt, TASKS[name])
+            run_task(self.rt, self.tasks[name])
 
     def shutdown(self) -> None:
         try:

@@ -1,5 +1,1 @@
-"""Command families: importing this package registers every family and handler."""
-
-from commands import action, issue, meeting, minutes, support, wg
-
-__all__ = ["action", "issue", "meeting", "minutes", "support", "wg"]
+"""Command families: text and form adapters, one module per family, each with its install()."""

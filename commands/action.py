@@ -6,29 +6,28 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.actions import dates
-from bot.actions import reminders as _reminders  # noqa: F401  (registers the job and hook)
+from bot.actions import reminders as action_reminders
 from bot.actions import service as actions
 from bot.actions.models import ActionItem
 from bot.actions.parsing import split_action
+from bot.commands.base import Ctx, Reply, Router, split_args
+from bot.commands.parsing import is_user, parse_number, parse_user
+from bot.commands.registry import Registry
 from bot.errors import NotFound, UsageError
 from bot.minutes import service as minutes
 from bot.render import blocks as bk
 from bot.render import render
-from bot.services import hooks
+from bot.services.hooks import first_slot
 from bot.slackfmt import escape
-from commands.base import HOME_RENDERERS, Ctx, Reply, Router, family, split_args
-from commands.parsing import is_user, parse_number, parse_user
 
-router = family(
-    Router(
-        "action",
-        "numbered action items: add, list, done, assign, due dates",
-        examples=(
-            "/action add @maria send the draft to the list by friday",
-            "/action list mine",
-            "/action done 7",
-        ),
-    )
+router = Router(
+    "action",
+    "numbered action items: add, list, done, assign, due dates",
+    examples=(
+        "/action add @maria send the draft to the list by friday",
+        "/action list mine",
+        "/action done 7",
+    ),
 )
 
 ADD_USAGE = "/action add [@owner…] <task> [by <date>]"
@@ -82,8 +81,8 @@ def _chairs(ctx: Ctx, channel_id: str | None) -> set[str]:
     if not channel_id:
         return set()
     chairs = minutes.chairs_of_channel(ctx.session, team_id=ctx.team_id, channel_id=channel_id)
-    for lookup in (hooks.CURRENT_MEETING, hooks.NEXT_MEETING):
-        slot = hooks.first_slot(lookup, ctx.session, ctx.team_id, channel_id, ctx.now)
+    for lookup in (ctx.rt.hooks.current_meeting, ctx.rt.hooks.next_meeting):
+        slot = first_slot(lookup, ctx.session, ctx.team_id, channel_id, ctx.now)
         if slot is not None:
             chairs.update(slot.chairs)
     return chairs
@@ -224,4 +223,9 @@ def home_section(ctx: Ctx) -> list[dict[str, Any]]:
     return bk.from_markup(markup)[:20]
 
 
-HOME_RENDERERS.append(home_section)
+def install(registry: Registry) -> None:
+    """Action items: the /action family, due-date nudges, and the App Home section."""
+    registry.family(router)
+    registry.home_section(home_section)
+    registry.periodic("action-item-reminders", action_reminders.action_reminders_task, every=300)
+    registry.hooks.reminder_sections.append(action_reminders.open_items_section)

@@ -1,15 +1,16 @@
-"""The vocabulary every command family shares: context, replies, routers, registries.
+"""The vocabulary every command family shares: context, replies, routers, handler types.
 
 A family module builds a `Router`, declares its subcommands with usage lines, and
-registers interactive handlers (buttons, modals, shortcuts, message hooks) here.
-The Slack adapter (commands.slack) and the console (bot.console) both drive these
-same handlers; nothing in a handler sees a raw Slack payload.
+declares its interactive handlers (buttons, modals, shortcuts, message hooks) in its
+`install(registry)`. The Slack edge (bot.slack) and the console (bot.console) both
+drive these same handlers; nothing in a handler sees a raw Slack payload: a modal's
+fields arrive as a plain {block_id: value} dict.
 """
 
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,8 @@ class Ctx:
     channel_name: str = ""
     trigger_id: str | None = None
     console: bool = False
+    # Every installed command family, for the help that lists them.
+    families: Mapping[str, Router] = field(default_factory=dict)
 
     @property
     def settings(self) -> Any:
@@ -221,60 +224,6 @@ class Router:
         return Reply.markup(render("help_family.slack.j2", family=self))
 
 
-# -- registries filled by the family modules ---------------------------------------
-
-FAMILIES: dict[str, Router] = {}
-ACTIONS: dict[str, ActionHandler] = {}
-ACTION_PREFIXES: dict[str, ActionHandler] = {}
-VIEWS: dict[str, ViewHandler] = {}
-SHORTCUTS: dict[str, ShortcutHandler] = {}
-MESSAGE_HOOKS: list[MessageHook] = []
-HOME_RENDERERS: list[Callable[[Ctx], list[dict[str, Any]]]] = []
-
-
-def family(router: Router) -> Router:
-    FAMILIES[router.family] = router
-    return router
-
-
-def action(action_id: str, *, prefix: bool = False) -> Callable[[ActionHandler], ActionHandler]:
-    def deco(fn: ActionHandler) -> ActionHandler:
-        (ACTION_PREFIXES if prefix else ACTIONS)[action_id] = fn
-        return fn
-
-    return deco
-
-
-def find_action(action_id: str) -> ActionHandler | None:
-    if action_id in ACTIONS:
-        return ACTIONS[action_id]
-    for prefix, fn in ACTION_PREFIXES.items():
-        if action_id.startswith(prefix):
-            return fn
-    return None
-
-
-def view(callback_id: str) -> Callable[[ViewHandler], ViewHandler]:
-    def deco(fn: ViewHandler) -> ViewHandler:
-        VIEWS[callback_id] = fn
-        return fn
-
-    return deco
-
-
-def shortcut(callback_id: str) -> Callable[[ShortcutHandler], ShortcutHandler]:
-    def deco(fn: ShortcutHandler) -> ShortcutHandler:
-        SHORTCUTS[callback_id] = fn
-        return fn
-
-    return deco
-
-
-def on_message(fn: MessageHook) -> MessageHook:
-    MESSAGE_HOOKS.append(fn)
-    return fn
-
-
 # -- parsing helpers shared by the families ------------------------------------------
 
 
@@ -290,30 +239,3 @@ def split_args(text: str, usage: str) -> list[str]:
         return shlex.split(normalized)
     except ValueError:
         raise UsageError("A quote is not closed.", usage=usage) from None
-
-
-def view_value(values: dict[str, Any], block_id: str, action_id: str | None = None) -> Any:
-    """The submitted value of one input of a modal's state.values."""
-    block = values.get(block_id) or {}
-    if not block:
-        return None
-    element = block.get(action_id) if action_id else next(iter(block.values()), None)
-    if not isinstance(element, dict):
-        return None
-    kind = element.get("type")
-    if kind in ("static_select", "external_select"):
-        opt = element.get("selected_option")
-        return opt.get("value") if opt else None
-    if kind in ("multi_static_select",):
-        return [o.get("value") for o in element.get("selected_options") or []]
-    if kind == "users_select":
-        return element.get("selected_user")
-    if kind == "multi_users_select":
-        return element.get("selected_users") or []
-    if kind == "conversations_select" or kind == "channels_select":
-        return element.get("selected_conversation") or element.get("selected_channel")
-    if kind == "datepicker":
-        return element.get("selected_date")
-    if kind == "timepicker":
-        return element.get("selected_time")
-    return element.get("value")

@@ -9,31 +9,29 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
 
 from bot import outbox
-from bot.errors import Conflict, NotFound, PermissionDenied, UsageError, WgbotError
-from bot.models import ProcessedEvent
-from bot.runtime import Runtime
-from bot.services.common import ensure_workspace_known, insert_ignore
-from bot.slackfmt import escape, neutralize
-from commands.base import (
-    FAMILIES,
-    MESSAGE_HOOKS,
-    SHORTCUTS,
-    VIEWS,
+from bot.commands.base import (
     ActionInfo,
     Ctx,
     MessageEvent,
     Reply,
+    Router,
     ShortcutMessage,
     ViewResult,
-    find_action,
 )
+from bot.commands.registry import Registry
+from bot.errors import Conflict, NotFound, PermissionDenied, UsageError, WgbotError
+from bot.models import ProcessedEvent
+from bot.render import blocks as bk
+from bot.runtime import Runtime
+from bot.services.common import ensure_workspace_known, insert_ignore
+from bot.slackfmt import escape, neutralize
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -73,7 +71,14 @@ def error_reply(exc: Exception) -> Reply:
     )
 
 
-def in_transaction(rt: Runtime, who: Identity, fn: Callable[[Ctx], T], *, writes: bool = True) -> T:
+def in_transaction(
+    rt: Runtime,
+    who: Identity,
+    fn: Callable[[Ctx], T],
+    *,
+    writes: bool = True,
+    families: Mapping[str, Router] | None = None,
+) -> T:
     """Run fn with a fresh Ctx in one transaction; commit, then wake the outbox."""
     scope = rt.db.write if writes else rt.db.read
     with scope() as session:
@@ -90,35 +95,13 @@ def in_transaction(rt: Runtime, who: Identity, fn: Callable[[Ctx], T], *, writes
             trigger_id=who.trigger_id,
             now=now,
             console=who.console,
+            families=families or {},
         )
         result = fn(ctx)
         queued = session.info.pop(outbox.QUEUED, False)
     if queued:
         rt.notify_outbox()
     return result
-
-
-def run_command(rt: Runtime, family_name: str, text: str, who: Identity) -> Reply:
-    router = FAMILIES.get(family_name)
-    if router is None:
-        return error_reply(
-            UsageError(f"Unknown command family `{escape(family_name)}`.", usage="/wg help")
-        )
-    try:
-        return in_transaction(
-            rt, who, lambda ctx: router.dispatch(ctx, text), writes=router.writes(text)
-        )
-    except Exception as exc:
-        return error_reply(exc)
-
-
-def run_wg(rt: Runtime, text: str, who: Identity) -> Reply:
-    """The umbrella: `/wg <family> args` is `/<family> args`; the rest is /wg's own."""
-    word, _, rest = text.strip().partition(" ")
-    name = word.lower().lstrip("/")
-    if name in FAMILIES:
-        return run_command(rt, name, rest, who)
-    return run_command(rt, "wg", text, who)
 
 
 def send_private(ctx: Ctx, reply: Reply, channel_id: str | None) -> None:
@@ -147,6 +130,26 @@ def send_private(ctx: Ctx, reply: Reply, channel_id: str | None) -> None:
         )
 
 
+def publish_home(ctx: Ctx, sections: Sequence[Callable[[Ctx], list[dict[str, Any]]]]) -> None:
+    """The App Home tab: a greeting, then each installed feature's section."""
+    blocks: list[dict[str, Any]] = [
+        bk.header("wgbot"),
+        bk.section(
+            "Your working group's support desk, meetings, action items and minutes. "
+            "Type `/wg help` in any channel."
+        ),
+    ]
+    for section in sections:
+        blocks.extend(section(ctx))
+    outbox.publish_home(
+        ctx.session,
+        team_id=ctx.team_id,
+        user_id=ctx.user_id,
+        view={"type": "home", "blocks": blocks[: bk.MAX_VIEW_BLOCKS]},
+        now=ctx.now,
+    )
+
+
 def _answer_privately(rt: Runtime, who: Identity, reply: Reply, channel_id: str | None) -> None:
     try:
         in_transaction(rt, who, lambda ctx: send_private(ctx, reply, channel_id))
@@ -154,84 +157,122 @@ def _answer_privately(rt: Runtime, who: Identity, reply: Reply, channel_id: str 
         log.exception("could not queue an error answer")
 
 
-def run_action(rt: Runtime, info: ActionInfo, who: Identity) -> Reply | None:
-    """Run a button's handler; its answer (if any) reaches the user through the outbox."""
-    handler = find_action(info.action_id)
-    if handler is None:
-        reply = Reply(
-            text=":warning: That button is no longer supported; please run the command again."
-        )
-        _answer_privately(rt, who, reply, info.channel_id)
-        return reply
+class Dispatcher:
+    """Runs the installed handlers: every request, click, form and message goes through here."""
 
-    def act(ctx: Ctx) -> Reply | None:
-        reply = handler(ctx, info)
-        if reply is not None and reply.view is None:
-            send_private(ctx, reply, info.channel_id)
-        return reply
+    def __init__(self, rt: Runtime, registry: Registry) -> None:
+        self.rt = rt
+        self.registry = registry
 
-    try:
-        return in_transaction(rt, who, act)
-    except Exception as exc:
-        reply = error_reply(exc)
-        _answer_privately(rt, who, reply, info.channel_id)
-        return reply
+    def in_transaction(self, who: Identity, fn: Callable[[Ctx], T], *, writes: bool = True) -> T:
+        return in_transaction(self.rt, who, fn, writes=writes, families=self.registry.families)
 
+    def answer_privately(self, who: Identity, reply: Reply, channel_id: str | None) -> None:
+        """Queue an answer only `who` sees (ephemeral in the channel, else a DM)."""
+        self.in_transaction(who, lambda ctx: send_private(ctx, reply, channel_id))
 
-def run_view(
-    rt: Runtime, callback_id: str, values: dict[str, object], metadata: str, who: Identity
-) -> ViewResult:
-    """Handle a modal submission; field errors keep the modal open, notices go via the outbox."""
-    handler = VIEWS.get(callback_id)
-    if handler is None:
-        return ViewResult(notice=Reply(text=":warning: This form is no longer supported."))
+    def publish_home(self, who: Identity) -> None:
+        """Build and queue the App Home tab from every feature's section."""
+        self.in_transaction(who, lambda ctx: publish_home(ctx, self.registry.home_sections))
 
-    def submit(ctx: Ctx) -> ViewResult:
-        result = handler(ctx, dict(values), metadata)
-        if result.notice is not None and not result.errors:
-            send_private(ctx, result.notice, result.notice_channel)
-        return result
+    def run_command(self, family_name: str, text: str, who: Identity) -> Reply:
+        router = self.registry.families.get(family_name)
+        if router is None:
+            return error_reply(
+                UsageError(f"Unknown command family `{escape(family_name)}`.", usage="/wg help")
+            )
+        try:
+            return self.in_transaction(
+                who, lambda ctx: router.dispatch(ctx, text), writes=router.writes(text)
+            )
+        except Exception as exc:
+            return error_reply(exc)
 
-    try:
-        return in_transaction(rt, who, submit)
-    except Exception as exc:
-        result = ViewResult(notice=error_reply(exc))
-        _answer_privately(rt, who, result.notice or Reply(text=""), None)
-        return result
+    def run_wg(self, text: str, who: Identity) -> Reply:
+        """The umbrella: `/wg <family> args` is `/<family> args`; the rest is /wg's own."""
+        word, _, rest = text.strip().partition(" ")
+        name = word.lower().lstrip("/")
+        if name in self.registry.families:
+            return self.run_command(name, rest, who)
+        return self.run_command("wg", text, who)
 
+    def run_action(self, info: ActionInfo, who: Identity) -> Reply | None:
+        """Run a button's handler; its answer (if any) reaches the user through the outbox."""
+        rt = self.rt
+        handler = self.registry.find_action(info.action_id)
+        if handler is None:
+            reply = Reply(
+                text=":warning: That button is no longer supported; please run the command again."
+            )
+            _answer_privately(rt, who, reply, info.channel_id)
+            return reply
 
-def run_shortcut(rt: Runtime, callback_id: str, message: ShortcutMessage, who: Identity) -> Reply:
-    handler = SHORTCUTS.get(callback_id)
-    if handler is None:
-        return Reply(text=":warning: Unknown shortcut.")
-    try:
-        return in_transaction(rt, who, lambda ctx: handler(ctx, message))
-    except Exception as exc:
-        return error_reply(exc)
+        def act(ctx: Ctx) -> Reply | None:
+            reply = handler(ctx, info)
+            if reply is not None and reply.view is None:
+                send_private(ctx, reply, info.channel_id)
+            return reply
 
+        try:
+            return self.in_transaction(who, act)
+        except Exception as exc:
+            reply = error_reply(exc)
+            _answer_privately(rt, who, reply, info.channel_id)
+            return reply
 
-def run_message(rt: Runtime, team_id: str, event_id: str | None, event: MessageEvent) -> bool:
-    """Give a channel message to the hooks once per event_id; False for a retry we already handled."""
-    who = Identity(team_id=team_id, user_id=event.user_id, channel_id=event.channel_id)
+    def run_view(
+        self, callback_id: str, values: Mapping[str, Any], metadata: str, who: Identity
+    ) -> ViewResult:
+        """Handle a modal submission; field errors keep the modal open, notices go via the outbox."""
+        rt = self.rt
+        handler = self.registry.views.get(callback_id)
+        if handler is None:
+            return ViewResult(notice=Reply(text=":warning: This form is no longer supported."))
 
-    def handle(ctx: Ctx) -> bool:
-        if event_id and not insert_ignore(
-            ctx.session,
-            ProcessedEvent.__table__,
-            {"team_id": team_id, "event_id": event_id[:64], "received_at": ctx.now},
-        ):
+        def submit(ctx: Ctx) -> ViewResult:
+            result = handler(ctx, dict(values), metadata)
+            if result.notice is not None and not result.errors:
+                send_private(ctx, result.notice, result.notice_channel)
+            return result
+
+        try:
+            return self.in_transaction(who, submit)
+        except Exception as exc:
+            result = ViewResult(notice=error_reply(exc))
+            _answer_privately(rt, who, result.notice or Reply(text=""), None)
+            return result
+
+    def run_shortcut(self, callback_id: str, message: ShortcutMessage, who: Identity) -> Reply:
+        handler = self.registry.shortcuts.get(callback_id)
+        if handler is None:
+            return Reply(text=":warning: Unknown shortcut.")
+        try:
+            return self.in_transaction(who, lambda ctx: handler(ctx, message))
+        except Exception as exc:
+            return error_reply(exc)
+
+    def run_message(self, team_id: str, event_id: str | None, event: MessageEvent) -> bool:
+        """Give a channel message to the hooks once per event_id; False for a retry we already handled."""
+        who = Identity(team_id=team_id, user_id=event.user_id, channel_id=event.channel_id)
+
+        def handle(ctx: Ctx) -> bool:
+            if event_id and not insert_ignore(
+                ctx.session,
+                ProcessedEvent.__table__,
+                {"team_id": team_id, "event_id": event_id[:64], "received_at": ctx.now},
+            ):
+                return False
+            for hook in self.registry.message_hooks:
+                hook(ctx, event)
+            return True
+
+        try:
+            return self.in_transaction(who, handle)
+        except DBAPIError:
+            # The database is away (restarting?): fail the request so that Slack retries
+            # the event; the event_id makes the retry count once.
+            log.warning("message event %s not stored; Slack will retry", event_id)
+            raise
+        except Exception:
+            log.exception("message event %s failed", event_id)
             return False
-        for hook in MESSAGE_HOOKS:
-            hook(ctx, event)
-        return True
-
-    try:
-        return in_transaction(rt, who, handle)
-    except DBAPIError:
-        # The database is away (restarting?): fail the request so that Slack retries
-        # the event; the event_id makes the retry count once.
-        log.warning("message event %s not stored; Slack will retry", event_id)
-        raise
-    except Exception:
-        log.exception("message event %s failed", event_id)
-        return False

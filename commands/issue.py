@@ -6,6 +6,17 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from bot.commands.base import (
+    ActionInfo,
+    Ctx,
+    Reply,
+    Router,
+    ShortcutMessage,
+    ViewResult,
+    split_args,
+)
+from bot.commands.parsing import as_number, parse_number, parse_user
+from bot.commands.registry import Registry
 from bot.errors import NotFound, UsageError
 from bot.render import render
 from bot.slackfmt import escape
@@ -20,34 +31,17 @@ from bot.support.vocab import (
     is_severity,
     parse_severity,
 )
-from commands.base import (
-    ActionInfo,
-    Ctx,
-    Reply,
-    Router,
-    ShortcutMessage,
-    ViewResult,
-    action,
-    family,
-    shortcut,
-    split_args,
-    view,
-    view_value,
-)
-from commands.parsing import as_number, parse_number, parse_user
 
-router = family(
-    Router(
-        "issue",
-        "file a support issue that reaches the right provider, and track it",
-        examples=(
-            "/issue",
-            "/issue file S2 lustre: MDS crashes on failover",
-            "/issue list mine",
-            "/issue ack 12",
-            "/issue close 12 fixed in 2.15.4",
-        ),
-    )
+router = Router(
+    "issue",
+    "file a support issue that reaches the right provider, and track it",
+    examples=(
+        "/issue",
+        "/issue file S2 lustre: MDS crashes on failover",
+        "/issue list mine",
+        "/issue ack 12",
+        "/issue close 12 fixed in 2.15.4",
+    ),
 )
 
 FILE_USAGE = "/issue file [S1|S2|S3|S4] <product>: <title>"
@@ -273,7 +267,6 @@ def issue_modal(
     }
 
 
-@view(FILE_CALLBACK)
 def submit_issue(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResult:
     try:
         meta = json.loads(metadata) if metadata else {}
@@ -282,12 +275,12 @@ def submit_issue(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResult:
     if not isinstance(meta, dict):
         meta = {}
     errors: dict[str, str] = {}
-    title = issues.clean_title(str(view_value(values, "title", "value") or ""))
+    title = issues.clean_title(str(values.get("title") or ""))
     if not title:
         errors["title"] = "The issue needs a title."
     elif len(title) > TITLE_MAX:
         errors["title"] = f"Keep the title under {TITLE_MAX} characters."
-    raw_product = str(view_value(values, "product", "value") or "").strip()
+    raw_product = str(values.get("product") or "").strip()
     product_id: int | None = None
     if not raw_product:
         errors["product"] = "Pick a product."
@@ -300,10 +293,10 @@ def submit_issue(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResult:
             ).id
         except NotFound as exc:
             errors["product"] = str(exc)[:150]
-    severity = str(view_value(values, "severity", "value") or DEFAULT_SEVERITY)
+    severity = str(values.get("severity") or DEFAULT_SEVERITY)
     if severity not in SEVERITIES:
         errors["severity"] = "Pick a severity from S1 to S4."
-    description = str(view_value(values, "description", "value") or "")
+    description = str(values.get("description") or "")
     if len(description) > DESCRIPTION_MAX:
         errors["description"] = f"Keep the description under {DESCRIPTION_MAX} characters."
     if errors or product_id is None:
@@ -316,7 +309,7 @@ def submit_issue(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResult:
             product_id=product_id,
             severity=severity,
             description=description,
-            version=str(view_value(values, "version", "value") or "") or None,
+            version=str(values.get("version") or "") or None,
             filed_in=channel or None,
             source_channel=str(meta.get("source_channel") or "") or None,
             source_ts=str(meta.get("source_ts") or "") or None,
@@ -326,7 +319,6 @@ def submit_issue(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResult:
     return ViewResult(notice=reply, notice_channel=channel or None)
 
 
-@shortcut(SHORTCUT_CALLBACK)
 def file_from_message(ctx: Ctx, message: ShortcutMessage) -> Reply:
     """ "File as support issue" on any message: the form, prefilled, linking back."""
     text = message.text.strip()
@@ -501,22 +493,18 @@ def _button_number(info: ActionInfo) -> int:
     return parse_number(info.value, "valid issue", "(a button of an issue card)")
 
 
-@action("issue_ack")
 def on_ack(ctx: Ctx, info: ActionInfo) -> Reply:
     return _ack(ctx, _button_number(info))
 
 
-@action("issue_close")
 def on_close(ctx: Ctx, info: ActionInfo) -> Reply:
     return _close(ctx, _button_number(info), "")
 
 
-@action("issue_reopen")
 def on_reopen(ctx: Ctx, info: ActionInfo) -> Reply:
     return _reopen(ctx, _button_number(info))
 
 
-@action("issue_assign")
 def on_assign(ctx: Ctx, info: ActionInfo) -> Reply:
     number = _button_number(info)
     issue = _issue(ctx, number)
@@ -543,7 +531,6 @@ def on_assign(ctx: Ctx, info: ActionInfo) -> Reply:
     )
 
 
-@view(ASSIGN_CALLBACK)
 def submit_assign(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResult:
     try:
         meta = json.loads(metadata)
@@ -552,8 +539,20 @@ def submit_assign(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResult
         return ViewResult(
             notice=Reply(text=":warning: This form is out of date; use `/issue assign`.")
         )
-    assignee = view_value(values, "assignee", "value")
+    assignee = values.get("assignee")
     if not assignee:
         return ViewResult(errors={"assignee": "Pick someone."})
     reply = _assign(ctx, number, str(assignee))
     return ViewResult(notice=reply, notice_channel=str(meta.get("channel") or "") or None)
+
+
+def install(registry: Registry) -> None:
+    """Filing and tracking support issues: /issue, its modal, shortcut and card buttons."""
+    registry.family(router)
+    registry.view(FILE_CALLBACK, submit_issue)
+    registry.view(ASSIGN_CALLBACK, submit_assign)
+    registry.shortcut(SHORTCUT_CALLBACK, file_from_message)
+    registry.action("issue_ack", on_ack)
+    registry.action("issue_close", on_close)
+    registry.action("issue_reopen", on_reopen)
+    registry.action("issue_assign", on_assign)

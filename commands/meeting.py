@@ -8,11 +8,21 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-import bot.meetings.feed
-import bot.meetings.hooks
-import bot.meetings.reminders  # noqa: F401  (registers the reminder task)
 from bot import outbox
+from bot.commands.base import (
+    ActionInfo,
+    Ctx,
+    Reply,
+    Router,
+    ViewResult,
+    split_args,
+)
+from bot.commands.parsing import CHANNEL_RE, USER_RE
+from bot.commands.registry import Registry
 from bot.errors import PermissionDenied, UsageError
+from bot.meetings import feed
+from bot.meetings import hooks as meeting_hooks
+from bot.meetings import reminders as meeting_reminders
 from bot.meetings import services as svc
 from bot.meetings.grammar import (
     EDIT_USAGE,
@@ -39,34 +49,19 @@ from bot.timekit.dst import localize
 from bot.timekit.parse import format_duration, parse_duration, parse_hours, take_date
 from bot.timekit.slots import DEFAULT_END, DEFAULT_START, Participant, rank
 from bot.timekit.zones import ZoneReading, get_zone, season_note, utc_offset_label, zone_label
-from commands.base import (
-    ActionInfo,
-    Ctx,
-    Reply,
-    Router,
-    ViewResult,
-    action,
-    family,
-    split_args,
-    view,
-    view_value,
-)
-from commands.parsing import CHANNEL_RE, USER_RE
 
-router = family(
-    Router(
-        "meeting",
-        "meetings across time zones: schedules, reminders, fair slots, calendars",
-        examples=(
-            '/meeting schedule "SWG" every 2 weeks on tuesday at 16:00 UTC for 1h starting 2026-12-01',
-            '/meeting schedule "TWG sync" every first monday at 15:00 Europe/Paris remind 1d,15m',
-            '/meeting schedule "Ops weekly" every wednesday at 9am America/Chicago for 90m in #ops',
-            '/meeting schedule "Planning" on 2026-12-03 at 07:00 PT for 1h',
-            "/meeting next SWG",
-            "/meeting times wednesday 2027-03-10 9am America/Los_Angeles in New York, London, India, Tokyo",
-            "/meeting suggest 1h for @alice @bob #ops within 5 days",
-        ),
-    )
+router = Router(
+    "meeting",
+    "meetings across time zones: schedules, reminders, fair slots, calendars",
+    examples=(
+        '/meeting schedule "SWG" every 2 weeks on tuesday at 16:00 UTC for 1h starting 2026-12-01',
+        '/meeting schedule "TWG sync" every first monday at 15:00 Europe/Paris remind 1d,15m',
+        '/meeting schedule "Ops weekly" every wednesday at 9am America/Chicago for 90m in #ops',
+        '/meeting schedule "Planning" on 2026-12-03 at 07:00 PT for 1h',
+        "/meeting next SWG",
+        "/meeting times wednesday 2027-03-10 9am America/Los_Angeles in New York, London, India, Tokyo",
+        "/meeting suggest 1h for @alice @bob #ops within 5 days",
+    ),
 )
 
 LIST_USAGE = "/meeting list [all]"
@@ -504,7 +499,6 @@ def ics(ctx: Ctx, args: str) -> Reply:
 # -- the confirm button and the modal ---------------------------------------------------
 
 
-@action(CONFIRM_ACTION)
 def confirm(ctx: Ctx, info: ActionInfo) -> Reply:
     try:
         payload = json.loads(info.value)
@@ -603,10 +597,9 @@ def schedule_modal(ctx: Ctx) -> dict[str, Any]:
     }
 
 
-@view(SCHEDULE_VIEW)
 def schedule_submitted(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResult:
     def get(block: str) -> str:
-        return str(view_value(values, block, "v") or "").strip()
+        return str(values.get(block) or "").strip()
 
     channel = get("channel") or metadata or ctx.channel_id
     when_words = get("when").split()
@@ -658,3 +651,14 @@ def _block_for(message: str) -> str:
         if any(w in low for w in words):
             return block
     return "when"
+
+
+def install(registry: Registry) -> None:
+    """Meetings: /meeting, its modal and confirm button, reminders, calendar feeds and hooks."""
+    registry.family(router)
+    registry.action(CONFIRM_ACTION, confirm)
+    registry.view(SCHEDULE_VIEW, schedule_submitted)
+    registry.periodic("meeting-reminders", meeting_reminders.reminders_task, every=0.25)
+    registry.page(feed.PATH, feed.calendar_feed)
+    registry.hooks.current_meeting.append(meeting_hooks.current_meeting)
+    registry.hooks.next_meeting.append(meeting_hooks.next_meeting)

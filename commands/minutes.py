@@ -5,40 +5,34 @@ from __future__ import annotations
 from typing import Any
 
 from bot import outbox
-from bot.errors import Conflict, NotFound, UsageError
-from bot.minutes import document, publish, service
-from bot.minutes import pages as _pages  # noqa: F401  (registers /minutes/<id>.html|md)
-from bot.minutes.models import Meeting
-from bot.render import blocks as bk
-from bot.render import render
-from bot.services import hooks
-from bot.slackfmt import escape
-from commands.base import (
+from bot.commands.base import (
     ActionInfo,
     Ctx,
     MessageEvent,
     Reply,
     Router,
     ViewResult,
-    action,
-    family,
-    on_message,
     split_args,
-    view,
 )
-from commands.dispatch import send_private
-from commands.parsing import as_number, parse_number, parse_user
+from bot.commands.dispatch import send_private
+from bot.commands.parsing import as_number, parse_number, parse_user
+from bot.commands.registry import Registry
+from bot.errors import Conflict, NotFound, UsageError
+from bot.minutes import document, publish, service
+from bot.minutes import pages as minutes_pages
+from bot.minutes.models import Meeting
+from bot.render import blocks as bk
+from bot.render import render
+from bot.slackfmt import escape
 
-router = family(
-    Router(
-        "minutes",
-        "run a meeting live and publish its minutes",
-        examples=(
-            "/minutes start Weekly sync",
-            "#topic Release plan   (typed in the channel during the meeting)",
-            "/minutes end",
-        ),
-    )
+router = Router(
+    "minutes",
+    "run a meeting live and publish its minutes",
+    examples=(
+        "/minutes start Weekly sync",
+        "#topic Release plan   (typed in the channel during the meeting)",
+        "/minutes end",
+    ),
 )
 
 START_USAGE = "/minutes start [name]"
@@ -67,6 +61,7 @@ def _after_end(ctx: Ctx, meeting: Meeting) -> None:
         ctx.session,
         meeting=meeting,
         directory=ctx.rt.directory,
+        hooks=ctx.rt.hooks,
         settings=ctx.settings,
         now=ctx.now,
     )
@@ -94,9 +89,7 @@ def status(ctx: Ctx, args: str) -> Reply:
 def start(ctx: Ctx, args: str) -> Reply:
     if not ctx.channel_id or ctx.channel_id[:1] not in ("C", "G"):
         raise UsageError("Start meetings in a channel, not in a direct message.", usage=START_USAGE)
-    slot = hooks.first_slot(
-        hooks.CURRENT_MEETING, ctx.session, ctx.team_id, ctx.channel_id, ctx.now
-    )
+    slot = ctx.rt.hooks.current_slot(ctx.session, ctx.team_id, ctx.channel_id, ctx.now)
     meeting = service.start_meeting(
         ctx.session,
         team_id=ctx.team_id,
@@ -238,6 +231,7 @@ def show(ctx: Ctx, args: str) -> Reply:
         ctx.session,
         meeting=meeting,
         directory=ctx.rt.directory,
+        hooks=ctx.rt.hooks,
         settings=ctx.settings,
         now=ctx.now,
         formats=("slack",),
@@ -276,7 +270,6 @@ def template(ctx: Ctx, args: str) -> Reply:
 # -- capture from channel messages ---------------------------------------------------------
 
 
-@on_message
 def capture(ctx: Ctx, event: MessageEvent) -> None:
     """Meeting lines said in the channel (or its threads) while a meeting is live."""
     if event.subtype == "message_changed":
@@ -347,7 +340,6 @@ def _meeting_from(ctx: Ctx, value: str) -> Meeting:
     return service.get_meeting(ctx.session, team_id=ctx.team_id, meeting_id=meeting_id)
 
 
-@action("minutes_publish")
 def on_publish(ctx: Ctx, info: ActionInfo) -> Reply:
     meeting = _meeting_from(ctx, info.value)
     count = publish.publish(
@@ -355,6 +347,7 @@ def on_publish(ctx: Ctx, info: ActionInfo) -> Reply:
         meeting=meeting,
         user_id=ctx.user_id,
         directory=ctx.rt.directory,
+        hooks=ctx.rt.hooks,
         settings=ctx.settings,
         now=ctx.now,
     )
@@ -365,7 +358,6 @@ def on_publish(ctx: Ctx, info: ActionInfo) -> Reply:
     )
 
 
-@action("minutes_edit")
 def on_edit(ctx: Ctx, info: ActionInfo) -> Reply:
     meeting = _meeting_from(ctx, info.value)
     publish.require_chair(meeting, ctx.user_id, "edit the minutes")
@@ -418,7 +410,6 @@ def edit_view(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
     }
 
 
-@view("minutes_edit")
 def on_edit_submit(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResult:
     meeting_part, _, editable_part = metadata.partition(":")
     meeting = _meeting_from(ctx, meeting_part)
@@ -426,7 +417,7 @@ def on_edit_submit(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResul
         (k for k in values if k.startswith("edit_") and as_number(k[5:]) is not None),
         key=lambda k: int(k[5:]),
     )
-    text = "\n".join(str((values[k].get("lines") or {}).get("value") or "") for k in parts)
+    text = "\n".join(str(values[k] or "") for k in parts)
     counts, problems = publish.apply_edit(
         ctx.session,
         meeting=meeting,
@@ -444,6 +435,7 @@ def on_edit_submit(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResul
         ctx.session,
         meeting=meeting,
         directory=ctx.rt.directory,
+        hooks=ctx.rt.hooks,
         settings=ctx.settings,
         now=ctx.now,
         formats=("slack",),
@@ -457,3 +449,13 @@ def on_edit_submit(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResul
             blocks=[bk.section(summary), *publish.draft_blocks(rendered, meeting)][:50],
         )
     )
+
+
+def install(registry: Registry) -> None:
+    """Live meetings and minutes: /minutes, capture of channel lines, drafts and pages."""
+    registry.family(router)
+    registry.on_message(capture)
+    registry.action("minutes_publish", on_publish)
+    registry.action("minutes_edit", on_edit)
+    registry.view("minutes_edit", on_edit_submit)
+    registry.page(minutes_pages.PATH, minutes_pages.minutes_page)

@@ -5,23 +5,20 @@ Also adds `wgbot catalog import FILE` / `wgbot catalog export` to the command li
 
 from __future__ import annotations
 
-import argparse
-import sys
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from bot import outbox
-from bot.cli import EXTRA_COMMANDS
-from bot.config import Settings
+from bot.commands import catalog_cli
+from bot.commands.base import Ctx, Reply, Router, split_args
+from bot.commands.parsing import CHANNEL_RE, parse_user
+from bot.commands.registry import Registry
 from bot.errors import NotFound, UsageError
 from bot.render import render
 from bot.slackfmt import escape
-from bot.support import catalog, chart, metrics
-from bot.support import sla as _sla  # noqa: F401  (registers the SLA and digest jobs)
+from bot.support import catalog, chart, metrics, sla
 from bot.support.catalog_cache import AnswerCache
-from bot.support.catalog_file import CatalogError, ImportSummary, export_catalog, import_text
 from bot.support.models import SupportProduct, SupportProvider
 from bot.support.vocab import (
     ALIAS_MAX,
@@ -37,21 +34,17 @@ from bot.support.vocab import (
     parse_targets,
     parse_tier_name,
 )
-from commands.base import Ctx, Reply, Router, family, split_args
-from commands.parsing import CHANNEL_RE, parse_user
 
-router = family(
-    Router(
-        "support",
-        "who supports which product, at which tier, and how well providers keep their promises",
-        examples=(
-            "/support lustre",
-            "/support tiers",
-            "/support provider Whamcloud",
-            "/support metrics 30d chart",
-            '/support assign "OpenSFS Lustre 2.15" Whamcloud extended L3',
-        ),
-    )
+router = Router(
+    "support",
+    "who supports which product, at which tier, and how well providers keep their promises",
+    examples=(
+        "/support lustre",
+        "/support tiers",
+        "/support provider Whamcloud",
+        "/support metrics 30d chart",
+        '/support assign "OpenSFS Lustre 2.15" Whamcloud extended L3',
+    ),
 )
 
 LOOKUP_USAGE = "/support lookup <product>   (or just /support <product>)"
@@ -552,97 +545,9 @@ def metrics_(ctx: Ctx, args: str) -> Reply:
     return reply
 
 
-# -- the command line: wgbot catalog import|export ------------------------------------
-
-
-def _team_for(db: Any, requested: str | None) -> str:
-    from sqlalchemy import select
-
-    from bot.models import Workspace
-
-    if requested:
-        return requested
-    with db.read() as s:
-        teams = list(s.scalars(select(Workspace.team_id)))
-    if len(teams) == 1:
-        return str(teams[0])
-    if not teams:
-        raise UsageError(
-            "No workspace has used the bot yet; pass --team T0123ABCD (your Slack team id, "
-            "or TCONSOLE for the local console)."
-        )
-    raise UsageError(f"Several workspaces use this database ({', '.join(teams)}); pass --team.")
-
-
-class _DryRun(Exception):
-    """Raised to roll the import back after checking it."""
-
-    def __init__(self, summary: ImportSummary) -> None:
-        super().__init__("dry run")
-        self.summary = summary
-
-
-def cmd_catalog(args: argparse.Namespace, settings: Settings) -> int:
-    from bot.clock import SystemClock
-    from bot.db import Database
-    from bot.migrate import upgrade
-    from bot.services.common import ensure_workspace
-
-    upgrade(settings.database_url)
-    db = Database(settings.database_url, pool_size=1)
-    try:
-        team = _team_for(db, args.team)
-        if args.action == "export":
-            with db.read() as s:
-                text = export_catalog(s, team_id=team)
-            if args.output and args.output != "-":
-                Path(args.output).write_text(text, encoding="utf-8")
-                print(f"wgbot: catalog of {team} written to {args.output}", file=sys.stderr)
-            else:
-                sys.stdout.write(text)
-            return 0
-        path = Path(args.file)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            print(f"wgbot: cannot read {path}: {exc}", file=sys.stderr)
-            return 1
-        try:
-            with db.write() as s:
-                ensure_workspace(s, team_id=team, now=SystemClock().now())
-                summary = import_text(s, team_id=team, text=text)
-                if args.dry_run:
-                    raise _DryRun(summary)
-        except _DryRun as dry:
-            summary = dry.summary
-        verb = "would import" if args.dry_run else "imported"
-        print(f"wgbot: {verb} {path} into {team}: {summary.describe()}")
-        return 0
-    except CatalogError as exc:
-        print(f"wgbot: {args.file}: nothing was imported; fix these problems:", file=sys.stderr)
-        for line in exc.lines():
-            print(f"  {args.file}:{line.removeprefix('line ')}", file=sys.stderr)
-        return 1
-    except UsageError as exc:
-        print(f"wgbot: {exc.message}", file=sys.stderr)
-        return 2
-    finally:
-        db.dispose()
-
-
-def add_catalog_command(sub: Any) -> None:
-    p = sub.add_parser("catalog", help="import or export the support catalog (YAML)")
-    actions = p.add_subparsers(dest="action", required=True)
-    imp = actions.add_parser("import", help="import a catalog file (all or nothing)")
-    imp.add_argument("file", help="the YAML file (see examples/catalog.yaml)")
-    imp.add_argument("--team", help="Slack team id (default: the only workspace)")
-    imp.add_argument("--dry-run", action="store_true", help="check the file, change nothing")
-    imp.set_defaults(func=cmd_catalog)
-    exp = actions.add_parser("export", help="write the catalog as YAML")
-    exp.add_argument("--team", help="Slack team id (default: the only workspace)")
-    exp.add_argument("-o", "--output", help="file to write (default: standard output)")
-    exp.set_defaults(func=cmd_catalog, file=None)
-
-
-if add_catalog_command not in EXTRA_COMMANDS:
-    EXTRA_COMMANDS.append(add_catalog_command)
+def install(registry: Registry) -> None:
+    """The support catalog: /support, SLA checks, the weekly digest and `wgbot catalog`."""
+    registry.family(router)
+    registry.periodic("support_sla", sla.sla_task, every=60)
+    registry.periodic("support_digest", sla.digest_task, every=900)
+    registry.command_line(catalog_cli.COMMAND)

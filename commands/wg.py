@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from bot import __version__
+from bot.commands.base import Ctx, Reply, Router, split_args
+from bot.commands.parsing import parse_channel, parse_user
+from bot.commands.registry import Registry
 from bot.errors import UsageError
 from bot.models import Workspace
 from bot.render import render
@@ -10,15 +13,11 @@ from bot.services import permissions
 from bot.slackfmt import channel as channel_ref
 from bot.slackfmt import escape
 from bot.slackfmt import user as user_ref
-from commands.base import FAMILIES, Ctx, Reply, Router, family, split_args
-from commands.parsing import parse_channel, parse_user
 
-router = family(
-    Router(
-        "wg",
-        "help, and the bot's settings for this workspace",
-        examples=("/wg help", "/wg support lustre", "/wg admins add @maria"),
-    )
+router = Router(
+    "wg",
+    "help, and the bot's settings for this workspace",
+    examples=("/wg help", "/wg support lustre", "/wg admins add @maria"),
 )
 
 ADMINS_USAGE = "/wg admins [list|add @user|remove @user]"
@@ -31,17 +30,18 @@ SETTINGS_USAGE = "/wg settings [default-channel #channel | digest-channel #chann
 def help_all(ctx: Ctx, args: str) -> Reply:
     if args.strip():
         name = args.strip().split()[0].lstrip("/").lower()
-        if name in FAMILIES:
-            return FAMILIES[name].help()
+        if name in ctx.families:
+            return ctx.families[name].help()
         raise UsageError(
             f"There is no command family `{escape(name[:40])}`.", usage="/wg help [family]"
         )
+    families = ctx.families
     ordered = [
-        FAMILIES[n]
+        families[n]
         for n in ("issue", "support", "meeting", "action", "minutes", "wg")
-        if n in FAMILIES
+        if n in families
     ]
-    ordered += [f for n, f in FAMILIES.items() if f not in ordered]
+    ordered += [f for f in families.values() if f not in ordered]
     return Reply.markup(render("help.slack.j2", families=ordered))
 
 
@@ -90,3 +90,8 @@ def settings(ctx: Ctx, args: str) -> Reply:
     else:
         ws.digest_channel = channel_id
     return Reply(text=f"{words[0].lower()} is now {channel_ref(channel_id)}.")
+
+
+def install(registry: Registry) -> None:
+    """The umbrella /wg: help for every family, admins and workspace settings."""
+    registry.family(router)

@@ -7,14 +7,12 @@ from typing import Any, Literal
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-import bot.models  # noqa: F401  (registers every table)
-from bot.models import Base
 from bot.models.types import UtcDateTime
-from bot.slack_oauth import oauth_metadata
+from bot.schema import all_metadata
 
 config = context.config
 # Our models, plus the tables of slack_sdk's OAuth installation and state stores.
-target_metadata = [Base.metadata, oauth_metadata()]
+target_metadata = all_metadata()
 
 
 def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:

@@ -15,12 +15,11 @@ from typing import Any
 
 import pytest
 
-from bot.app import Bot, build_bot
+from bot.app import Bot, build_bot, wsgi_app
 from bot.clock import FakeClock
 from bot.config import Settings
-from bot.jobs import run_all
 from bot.migrate import upgrade
-from bot.web import WsgiApp, make_server
+from bot.slack.web import make_server
 from tests.support.fakeslack import FakeSlack
 from tests.support.pgserver import PgServer, available
 from tests.support.slackclient import Response, SlackSender
@@ -178,7 +177,7 @@ class RunningBot:
     def run_jobs(self, at: datetime | None = None) -> dict[str, int]:
         if at is not None:
             self.clock.set(at)
-        done = run_all(self.bot.rt)
+        done = self.bot.run_jobs()
         self.deliver()
         return done
 
@@ -202,7 +201,7 @@ def start_bot(
 ) -> RunningBot:
     clock = clock or FakeClock(T0)
     bot = build_bot(make_settings(db_url, fake, **settings), clock=clock, pool_size=5)
-    server = make_server(WsgiApp(bot.rt, bot.bolt), "127.0.0.1", 0, threads=8, loop_timeout=0.05)
+    server = make_server(wsgi_app(bot), "127.0.0.1", 0, threads=8, loop_timeout=0.05)
     thread = threading.Thread(
         target=_serve_until_closed, args=(server,), name="waitress", daemon=True
     )

@@ -15,8 +15,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from commands.base import ACTIONS, FAMILIES, VIEWS
+from bot.app import registry
 from tests.conftest import RunningBot
+
+REGISTRY = registry()
+FAMILIES, ACTIONS, VIEWS = REGISTRY.families, REGISTRY.actions, REGISTRY.views
 
 QUICK = settings(
     max_examples=25,

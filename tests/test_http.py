@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import time
 
+from bot.app import registry
 from bot.models import OutboxMessage
-from commands.base import FAMILIES
 from tests.conftest import RunningBot
 from tests.support.slackclient import sign
+
+FAMILIES = registry().families
 
 
 def test_wg_help_answers_with_every_family(running: RunningBot) -> None:

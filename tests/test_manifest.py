@@ -7,8 +7,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.slack_app import BOT_SCOPES
-from commands.base import FAMILIES, SHORTCUTS
+from bot.app import registry
+from bot.slack.oauth import BOT_SCOPES
+
+FAMILIES, SHORTCUTS = registry().families, registry().shortcuts
+
 
 ROOT = Path(__file__).resolve().parent.parent
 

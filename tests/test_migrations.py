@@ -9,13 +9,12 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, create_engine, inspect
 
 from bot.migrate import alembic_config, current_heads, upgrade
-from bot.models import Base
-from bot.slack_oauth import oauth_metadata
+from bot.schema import all_metadata
 
 
 def _all_metadata() -> MetaData:
     combined = MetaData()
-    for md in (Base.metadata, oauth_metadata()):
+    for md in all_metadata():
         for table in md.tables.values():
             table.to_metadata(combined)
     return combined

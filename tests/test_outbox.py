@@ -207,16 +207,12 @@ def test_insert_ignore_and_mark_once_report_first_insert_only(running: RunningBo
 
 def test_duplicate_event_runs_hooks_once(running: RunningBot) -> None:
     from bot.models import ProcessedEvent
-    from commands.base import MESSAGE_HOOKS
 
     seen: list[str] = []
-    MESSAGE_HOOKS.append(lambda ctx, ev: seen.append(ev.text))
-    try:
-        running.sender.message("once", event_id="EvDup")
-        running.sender.message("once", event_id="EvDup", retry_num=1)
-        running.sender.message("once", event_id="EvDup", retry_num=2)
-    finally:
-        MESSAGE_HOOKS.pop()
+    running.bot.registry.on_message(lambda ctx, ev: seen.append(ev.text))
+    running.sender.message("once", event_id="EvDup")
+    running.sender.message("once", event_id="EvDup", retry_num=1)
+    running.sender.message("once", event_id="EvDup", retry_num=2)
     assert seen == ["once"]
     with running.bot.rt.db.read() as s:
         assert s.query(ProcessedEvent).filter_by(event_id="EvDup").count() == 1

@@ -72,7 +72,7 @@ def test_long_documents_paginate_within_limits() -> None:
 
 
 def test_templates_escape_for_slack_and_autoescape_html(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from commands.wg import router
+    from bot.commands.wg import router
 
     out = render("help_family.slack.j2", family=router)
     assert "/wg" in out

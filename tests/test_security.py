@@ -8,9 +8,11 @@ import time
 
 import pytest
 
-from commands.base import FAMILIES
+from bot.app import registry
 from tests.conftest import RunningBot
 from tests.support.slackclient import sign
+
+FAMILIES = registry().families
 
 EVIL = "<!channel> <!here> <!everyone> <http://evil.example|click me> {{ 1234*5678 }} <script>alert(1)</script>"
 # What must never reach Slack unescaped from user text.

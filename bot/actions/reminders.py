@@ -12,10 +12,8 @@ from bot import outbox
 from bot.actions import dates
 from bot.actions.models import ActionItem
 from bot.actions.service import ItemView, open_in_channel
-from bot.jobs import periodic
 from bot.render import render
 from bot.runtime import Runtime
-from bot.services import hooks
 from bot.services.common import mark_once
 
 # Zones run from UTC-12 to UTC+14: 49 hours ahead covers "the day before" everywhere.
@@ -57,7 +55,6 @@ def remind_owners(session: Session, *, team_id: str, now: datetime) -> int:
     return sent
 
 
-@periodic("action-item-reminders", every=300)
 def action_reminders_task(rt: Runtime, now: datetime) -> int:
     with rt.db.read() as s:
         teams = list(
@@ -86,7 +83,3 @@ def open_items_section(
     if not items:
         return None
     return render("minutes/open_items.slack.j2", items=items[:30], more=len(items) - 30, now=now)
-
-
-if open_items_section not in hooks.REMINDER_SECTIONS:
-    hooks.REMINDER_SECTIONS.append(open_items_section)

@@ -6,11 +6,12 @@ import re
 
 from bot.meetings.ics import calendar
 from bot.meetings.services import active_series, feed_by_token
-from bot.pages import Page, route
+from bot.pages import Page
 from bot.runtime import Runtime
 
+PATH = r"/calendar/(?P<token>[A-Za-z0-9_-]+)\.ics"
 
-@route(r"/calendar/(?P<token>[A-Za-z0-9_-]+)\.ics")
+
 def calendar_feed(rt: Runtime, match: re.Match[str]) -> Page:
     with rt.db.read() as session:
         feed = feed_by_token(session, token=match["token"])

@@ -8,7 +8,6 @@ from sqlalchemy.orm import Session
 
 from bot.meetings.models import MeetingSeries
 from bot.meetings.services import active_series, next_occurrence, schedule_of
-from bot.services import hooks
 from bot.services.hooks import MeetingSlot
 from bot.timekit.recurrence import Occurrence, occurrences
 
@@ -52,13 +51,3 @@ def next_meeting(
         if occ is not None and (best is None or occ.start < best[0].start):
             best = (occ, series)
     return _slot(best[1], best[0]) if best else None
-
-
-def register() -> None:
-    if current_meeting not in hooks.CURRENT_MEETING:
-        hooks.CURRENT_MEETING.append(current_meeting)
-    if next_meeting not in hooks.NEXT_MEETING:
-        hooks.NEXT_MEETING.append(next_meeting)
-
-
-register()

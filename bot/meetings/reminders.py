@@ -10,13 +10,13 @@ meeting that has not begun is posted; the older ones are marked without posting.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.jobs import periodic
 from bot.meetings.models import MeetingSeries
 from bot.meetings.present import occurrence_view, series_view
 from bot.meetings.services import schedule_of
@@ -24,7 +24,7 @@ from bot.render import blocks as bk
 from bot.render import render
 from bot.runtime import Runtime
 from bot.services.common import mark_once
-from bot.services.hooks import REMINDER_SECTIONS
+from bot.services.hooks import ReminderSection
 from bot.slackfmt import escape
 from bot.timekit.recurrence import Occurrence, iter_occurrences, occurrences
 
@@ -35,9 +35,11 @@ def reminder_key(series: MeetingSeries, occ: Occurrence, offset: int) -> str:
     return f"meeting-reminder:{series.id}:{occ.start:%Y%m%dT%H%M}:{offset}"
 
 
-def _sections(session: Session, series: MeetingSeries, now: datetime) -> list[str]:
+def _sections(
+    session: Session, series: MeetingSeries, now: datetime, hooks: Sequence[ReminderSection]
+) -> list[str]:
     out: list[str] = []
-    for hook in REMINDER_SECTIONS:
+    for hook in hooks:
         try:
             text = hook(session, series.team_id, series.channel_id, now)
         except Exception:
@@ -50,7 +52,13 @@ def _sections(session: Session, series: MeetingSeries, now: datetime) -> list[st
 
 
 def post_reminder(
-    session: Session, *, series: MeetingSeries, occ: Occurrence, offset: int, now: datetime
+    session: Session,
+    *,
+    series: MeetingSeries,
+    occ: Occurrence,
+    offset: int,
+    now: datetime,
+    sections: Sequence[ReminderSection] = (),
 ) -> None:
     view = series_view(series, next_occ=occ)
     markup = render(
@@ -58,7 +66,7 @@ def post_reminder(
         s=view,
         occ=occurrence_view(occ, series.home_tz),
         lead=_lead(occ.start - now),
-        sections=_sections(session, series, now),
+        sections=_sections(session, series, now, sections),
     )
     blocks = bk.from_markup(markup)[: bk.MAX_MESSAGE_BLOCKS]
     outbox.post_message(
@@ -106,7 +114,9 @@ def next_reminder_after(series: MeetingSeries, now: datetime) -> datetime:
     return best
 
 
-def due_reminders(session: Session, *, now: datetime) -> int:
+def due_reminders(
+    session: Session, *, now: datetime, sections: Sequence[ReminderSection] = ()
+) -> int:
     """Post every reminder that is due and not yet posted; the number posted."""
     posted = 0
     query = (
@@ -122,12 +132,14 @@ def due_reminders(session: Session, *, now: datetime) -> int:
         # Two leaders for a moment (failover) split the work instead of waiting.
         query = query.with_for_update(skip_locked=True)
     for series in session.scalars(query):
-        posted += _post_due(session, series, now)
+        posted += _post_due(session, series, now, sections)
         series.next_reminder_at = next_reminder_after(series, now)
     return posted
 
 
-def _post_due(session: Session, series: MeetingSeries, now: datetime) -> int:
+def _post_due(
+    session: Session, series: MeetingSeries, now: datetime, sections: Sequence[ReminderSection]
+) -> int:
     """Post the reminders of `series` due at `now` that were not posted yet."""
     offsets = sorted({int(o) for o in series.reminder_offsets or []})
     if not offsets:
@@ -150,12 +162,11 @@ def _post_due(session: Session, series: MeetingSeries, now: datetime) -> int:
                 session, team_id=series.team_id, key=reminder_key(series, occ, m), now=now
             )
             if first_time and m == latest:
-                post_reminder(session, series=series, occ=occ, offset=m, now=now)
+                post_reminder(session, series=series, occ=occ, offset=m, now=now, sections=sections)
                 posted += 1
     return posted
 
 
-@periodic("meeting-reminders", every=0.25)
 def reminders_task(rt: Runtime, now: datetime) -> int:
     with rt.db.write() as session:
-        return due_reminders(session, now=now)
+        return due_reminders(session, now=now, sections=rt.hooks.reminder_sections)

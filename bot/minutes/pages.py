@@ -12,7 +12,7 @@ import re
 from sqlalchemy import select
 
 from bot.minutes.models import Meeting
-from bot.pages import Page, route
+from bot.pages import Page
 from bot.runtime import Runtime
 
 # HTML minutes never need scripts: forbid them outright, whatever the text says.
@@ -25,7 +25,9 @@ HTML_HEADERS = {
 }
 
 
-@route(r"/minutes/(?P<public_id>[A-Za-z0-9_-]{16,64})\.(?P<ext>html|md)")
+PATH = r"/minutes/(?P<public_id>[A-Za-z0-9_-]{16,64})\.(?P<ext>html|md)"
+
+
 def minutes_page(rt: Runtime, match: re.Match[str]) -> Page:
     with rt.db.read() as s:
         meeting = s.scalars(

@@ -21,7 +21,7 @@ from bot.minutes import document, service
 from bot.minutes.models import ChannelTemplate, Meeting, MeetingItem
 from bot.render import blocks as bk
 from bot.render import render
-from bot.services import hooks
+from bot.services.hooks import FeatureHooks
 from bot.slackfmt import escape
 
 PREVIEW_BLOCKS = 40
@@ -83,6 +83,7 @@ def gather(
     *,
     meeting: Meeting,
     directory: Directory,
+    hooks: FeatureHooks,
     settings: Settings,
     now: datetime,
 ) -> document.Minutes:
@@ -114,9 +115,7 @@ def gather(
         if "<@" in item.text:
             ids.update(mentions(item.text))
     names = _names(session, directory, meeting.team_id, ids)
-    next_slot = hooks.first_slot(
-        hooks.NEXT_MEETING, session, meeting.team_id, meeting.channel_id, now
-    )
+    next_slot = hooks.next_slot(session, meeting.team_id, meeting.channel_id, now)
     zones = (
         directory.member_zones(session, meeting.team_id, meeting.channel_id)
         if next_slot is not None
@@ -142,11 +141,14 @@ def render_all(
     *,
     meeting: Meeting,
     directory: Directory,
+    hooks: FeatureHooks,
     settings: Settings,
     now: datetime,
     formats: tuple[str, ...] = document.FORMATS,
 ) -> Rendered:
-    doc = gather(session, meeting=meeting, directory=directory, settings=settings, now=now)
+    doc = gather(
+        session, meeting=meeting, directory=directory, hooks=hooks, settings=settings, now=now
+    )
     template = channel_template(session, team_id=meeting.team_id, channel_id=meeting.channel_id)
     out = {
         fmt: document.render(doc, fmt, template=template, templates_dir=settings.templates_dir)
@@ -200,6 +202,7 @@ def send_draft(
     *,
     meeting: Meeting,
     directory: Directory,
+    hooks: FeatureHooks,
     settings: Settings,
     now: datetime,
 ) -> list[str]:
@@ -208,6 +211,7 @@ def send_draft(
         session,
         meeting=meeting,
         directory=directory,
+        hooks=hooks,
         settings=settings,
         now=now,
         formats=("slack",),
@@ -227,6 +231,7 @@ def publish(
     meeting: Meeting,
     user_id: str,
     directory: Directory,
+    hooks: FeatureHooks,
     settings: Settings,
     now: datetime,
 ) -> int:
@@ -237,7 +242,9 @@ def publish(
     if meeting.status == "published":
         raise Conflict(f"These minutes were already published: {settings.public(_path(meeting))}")
     require_chair(meeting, user_id, "publish the minutes")
-    rendered = render_all(session, meeting=meeting, directory=directory, settings=settings, now=now)
+    rendered = render_all(
+        session, meeting=meeting, directory=directory, hooks=hooks, settings=settings, now=now
+    )
     pages = bk.paginate(rendered.slack)
     name = escape(meeting.name)
     for i, page in enumerate(pages, start=1):

@@ -9,6 +9,7 @@ from sqlalchemy import FromClause, TextClause, bindparam, select, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
+from bot.errors import UsageError
 from bot.models import Counter, JobMark, Workspace
 
 
@@ -112,3 +113,18 @@ def mark_once(session: Session, *, team_id: str, key: str, now: datetime) -> boo
     return insert_ignore(
         session, JobMark.__table__, {"team_id": team_id, "key": key[:200], "created_at": now}
     )
+
+
+def the_only_workspace(session: Session, *, requested: str | None) -> str:
+    """The team a command-line tool acts on: the one asked for, else the only one known."""
+    if requested:
+        return requested
+    teams = list(session.scalars(select(Workspace.team_id).order_by(Workspace.team_id)))
+    if len(teams) == 1:
+        return str(teams[0])
+    if not teams:
+        raise UsageError(
+            "No workspace has used the bot yet; pass --team T0123ABCD (your Slack team id, "
+            "or TCONSOLE for the local console)."
+        )
+    raise UsageError(f"Several workspaces use this database ({', '.join(teams)}); pass --team.")

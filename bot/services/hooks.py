@@ -1,14 +1,15 @@
 """Extension points between features, so that each feature stays independent.
 
-The meetings feature registers what a meeting is; the minutes and action-item
-features read it here (and work without it). Each hook is a list of plain
-functions; the first non-None answer wins.
+The meetings feature declares what a meeting is (in its install); the minutes and
+action-item features read it here and work without it. Each hook is a list of plain
+functions; the first non-None answer wins. The running bot holds one FeatureHooks
+(on its Runtime), so tests and the console each get their own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -32,14 +33,27 @@ class MeetingSlot:
 SlotLookup = Callable[[Session, str, str, datetime], MeetingSlot | None]
 ReminderSection = Callable[[Session, str, str, datetime], str | None]
 
-# (session, team_id, channel_id, now) -> the occurrence under way or about to start
-# in that channel (started, or starting within its window), if any.
-CURRENT_MEETING: list[SlotLookup] = []
-# (session, team_id, channel_id, now) -> the next occurrence starting after now.
-NEXT_MEETING: list[SlotLookup] = []
-# (session, team_id, channel_id, now) -> extra mrkdwn for a meeting reminder in that
-# channel (e.g. the group's open action items), or None.
-REMINDER_SECTIONS: list[ReminderSection] = []
+
+@dataclass
+class FeatureHooks:
+    # (session, team_id, channel_id, now) -> the occurrence under way or about to start
+    # in that channel (started, or starting within its window), if any.
+    current_meeting: list[SlotLookup] = field(default_factory=list)
+    # (session, team_id, channel_id, now) -> the next occurrence starting after now.
+    next_meeting: list[SlotLookup] = field(default_factory=list)
+    # (session, team_id, channel_id, now) -> extra mrkdwn for a meeting reminder in that
+    # channel (e.g. the group's open action items), or None.
+    reminder_sections: list[ReminderSection] = field(default_factory=list)
+
+    def current_slot(
+        self, session: Session, team_id: str, channel_id: str, now: datetime
+    ) -> MeetingSlot | None:
+        return first_slot(self.current_meeting, session, team_id, channel_id, now)
+
+    def next_slot(
+        self, session: Session, team_id: str, channel_id: str, now: datetime
+    ) -> MeetingSlot | None:
+        return first_slot(self.next_meeting, session, team_id, channel_id, now)
 
 
 def first_slot(

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot import outbox
-from bot.jobs import periodic
 from bot.models import Workspace
 from bot.render import blocks as bk
 from bot.render import render
@@ -131,7 +130,6 @@ def escalate(session: Session, *, issue: SupportIssue, now: datetime) -> int:
     return 1
 
 
-@periodic("support_sla", every=60)
 def sla_task(rt: Runtime, now: datetime) -> int:
     with rt.db.write() as session:
         return check_sla(session, now=now)
@@ -211,7 +209,6 @@ def post_digests(session: Session, *, now: datetime) -> int:
     return done
 
 
-@periodic("support_digest", every=900)
 def digest_task(rt: Runtime, now: datetime) -> int:
     with rt.db.write() as session:
         return post_digests(session, now=now)

@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, time
 
 import pytest
 
+from bot.commands.base import split_args
 from bot.errors import UsageError
 from bot.meetings.grammar import apply_edit, parse_schedule, parse_times
 from bot.meetings.services import Draft, plan
-from commands.base import split_args
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -13,7 +13,6 @@ from sqlalchemy import select
 from bot.clock import FakeClock
 from bot.meetings.models import MeetingSeries
 from bot.meetings.services import schedule_of
-from bot.services import hooks
 from bot.timekit.recurrence import occurrences
 from tests.conftest import RunningBot, start_bot
 from tests.support.fakeslack import FakeSlack
@@ -47,8 +46,8 @@ def test_reminders_fire_once_at_each_offset_with_sections(running: RunningBot) -
     def open_items(session: object, team_id: str, channel_id: str, now: datetime) -> str | None:
         return "*Open action items*\n• #7 write the charter" if channel_id == "C1" else None
 
-    hooks.REMINDER_SECTIONS.append(open_items)
-    try:
+    running.bot.rt.hooks.reminder_sections[:] = [open_items]
+    if True:
         running.run_jobs(at=datetime(2026, 11, 23, 15, 59, tzinfo=UTC))
         assert reminders(running) == []
         running.run_jobs(at=datetime(2026, 11, 23, 16, 0, 30, tzinfo=UTC))
@@ -64,8 +63,6 @@ def test_reminders_fire_once_at_each_offset_with_sections(running: RunningBot) -
         # Under way: nothing more.
         running.run_jobs(at=datetime(2026, 11, 24, 16, 5, tzinfo=UTC))
         assert len(reminders(running)) == 2
-    finally:
-        hooks.REMINDER_SECTIONS.remove(open_items)
     assert running.fake.violations == []
 
 
@@ -114,17 +111,15 @@ def test_current_and_next_meeting_hooks(running: RunningBot) -> None:
     schedule(running, '"SWG" every tuesday at 16:00 UTC for 1h chairs <@U1>')
     with running.bot.rt.db.read() as s:
         now = datetime(2026, 11, 24, 15, 40, tzinfo=UTC)
-        cur = hooks.first_slot(hooks.CURRENT_MEETING, s, "T1", "C1", now)
+        cur = running.bot.rt.hooks.current_slot(s, "T1", "C1", now)
         assert cur is not None and cur.name == "SWG" and cur.chairs == ("U1",)
         assert cur.start == datetime(2026, 11, 24, 16, tzinfo=UTC)
-        assert (
-            hooks.first_slot(hooks.CURRENT_MEETING, s, "T1", "C1", now - timedelta(hours=1)) is None
-        )
-        during = hooks.first_slot(hooks.CURRENT_MEETING, s, "T1", "C1", now + timedelta(minutes=50))
+        assert running.bot.rt.hooks.current_slot(s, "T1", "C1", now - timedelta(hours=1)) is None
+        during = running.bot.rt.hooks.current_slot(s, "T1", "C1", now + timedelta(minutes=50))
         assert during is not None and during.start == cur.start
-        nxt = hooks.first_slot(hooks.NEXT_MEETING, s, "T1", "C1", now + timedelta(minutes=30))
+        nxt = running.bot.rt.hooks.next_slot(s, "T1", "C1", now + timedelta(minutes=30))
         assert nxt is not None and nxt.start == datetime(2026, 12, 1, 16, tzinfo=UTC)
-        assert hooks.first_slot(hooks.NEXT_MEETING, s, "T2", "C1", now) is None
+        assert running.bot.rt.hooks.next_slot(s, "T2", "C1", now) is None
 
 
 SERIES = [

@@ -148,7 +148,7 @@ def room_sqlite(running_sqlite: RunningBot) -> Room:
 
 
 @pytest.fixture
-def scheduled_slot() -> Iterator[list[hooks.MeetingSlot]]:
+def scheduled_slot(running: RunningBot) -> Iterator[list[hooks.MeetingSlot]]:
     """Plays the meetings feature: slots appended here are what the hooks answer."""
     slots: list[hooks.MeetingSlot] = []
 
@@ -159,10 +159,7 @@ def scheduled_slot() -> Iterator[list[hooks.MeetingSlot]]:
         later = [x for x in slots if x.channel_id == channel and x.start > now]
         return min(later, key=lambda x: x.start) if later else None
 
-    hooks.CURRENT_MEETING.insert(0, current)
-    hooks.NEXT_MEETING.insert(0, upcoming)
-    try:
-        yield slots
-    finally:
-        hooks.CURRENT_MEETING.remove(current)
-        hooks.NEXT_MEETING.remove(upcoming)
+    # Ahead of the meetings feature's own lookups, on this bot only.
+    running.bot.rt.hooks.current_meeting.insert(0, current)
+    running.bot.rt.hooks.next_meeting.insert(0, upcoming)
+    yield slots

@@ -160,8 +160,12 @@ def test_reminder_section_lists_open_items_of_the_channel(running: RunningBot) -
     act(running, "add done already")
     act(running, "done 3")
     with running.bot.rt.db.read() as s:
-        sections = [f(s, "T1", "C1", running.clock.now()) for f in hooks.REMINDER_SECTIONS]
-        other = [f(s, "T2", "C1", running.clock.now()) for f in hooks.REMINDER_SECTIONS]
+        sections = [
+            f(s, "T1", "C1", running.clock.now()) for f in running.bot.rt.hooks.reminder_sections
+        ]
+        other = [
+            f(s, "T2", "C1", running.clock.now()) for f in running.bot.rt.hooks.reminder_sections
+        ]
     text = "\n".join(x for x in sections if x)
     assert "*#1* one &amp; &lt;two&gt; — <@U2> · due 2026-11-27" in text
     assert "#2" not in text and "#3" not in text

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import time
 
+from bot.commands.base import MessageEvent
 from bot.minutes.models import MeetingItem
-from commands import dispatch
-from commands.base import MessageEvent
 from tests.conftest import RunningBot
 from tests.minutes.conftest import Room, new_ts
 
@@ -17,7 +16,7 @@ def replay(running: RunningBot, lines: list[tuple[str, str]], channel: str = "C1
     """Feed message events to the same dispatcher the Bolt listener calls."""
     for i, (user, text) in enumerate(lines):
         event = MessageEvent(channel_id=channel, user_id=user, text=text, ts=new_ts())
-        assert dispatch.run_message(running.bot.rt, "T1", f"EvBulk{time.time_ns()}-{i}", event)
+        assert running.bot.dispatcher.run_message("T1", f"EvBulk{time.time_ns()}-{i}", event)
         if i % 50 == 49:
             running.deliver()  # as the delivery thread would, during the meeting
 

@@ -10,6 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.commands.issue import parse_file, parse_list
+from bot.commands.support import parse_add_provider, parse_assign, parse_metrics, parse_tier
 from bot.errors import UsageError
 from bot.support.chart import Bar, Canvas, bar_chart
 from bot.support.matching import Candidate, match_name, match_product, split_version
@@ -21,8 +23,6 @@ from bot.support.vocab import (
     parse_severity,
     parse_targets,
 )
-from commands.issue import parse_file, parse_list
-from commands.support import parse_add_provider, parse_assign, parse_metrics, parse_tier
 
 PRODUCTS = [
     Candidate(1, "OpenSFS Lustre 2.15", ("lustre", "lustre 2.15"), "2.15"),

@@ -1,4 +1,4 @@
-"""The HTTP front: a small WSGI app in front of Bolt, served by waitress."""
+"""The HTTP front: a small WSGI app in front of Bolt and the features' pages, on waitress."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from bot import __version__, pages
+from bot import __version__
+from bot.pages import PageRoutes
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -35,11 +36,12 @@ def _status(code: int) -> str:
 
 
 class WsgiApp:
-    """Routes /slack/* to Bolt, /healthz to a database check, the rest to bot.pages."""
+    """Routes /slack/* to Bolt, /healthz to a database check, the rest to the pages."""
 
-    def __init__(self, rt: Runtime, bolt_app: Any) -> None:
+    def __init__(self, rt: Runtime, bolt_app: Any, pages: PageRoutes | None = None) -> None:
         self.rt = rt
         self.bolt = bolt_app
+        self.pages = pages or PageRoutes()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
@@ -53,7 +55,7 @@ class WsgiApp:
                 return self._send(
                     start_response, 405, "text/plain; charset=utf-8", b"method not allowed\n"
                 )
-            found = pages.find(path)
+            found = self.pages.find(path)
             if found is None:
                 return self._send(start_response, 404, "text/plain; charset=utf-8", b"not found\n")
             handler, match = found

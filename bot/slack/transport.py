@@ -12,7 +12,9 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.config import Settings
 from bot.outbox.delivery import CallResult, LookupFailed
+from bot.slack.oauth import TokenLookup
 
 log = logging.getLogger(__name__)
 
@@ -156,3 +158,7 @@ def _float(value: Any) -> float | None:
         return float(value)
     except (TypeError, ValueError):
         return None
+
+
+def slack_transport(settings: Settings, token_for: TokenLookup) -> SlackTransport:
+    return SlackTransport(token_for, settings.slack_api_url)

@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
 
     sys.path.insert(0, str(ROOT))
     from bench import scenarios
-    from tests.support.fakeslack import FakeSlack
+    from tests.harness.fakeslack import FakeSlack
 
     RESULTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="wgbot-bench-") as tmp:

@@ -20,9 +20,9 @@ from bot.clock import FakeClock
 from bot.config import Settings
 from bot.migrate import upgrade
 from bot.slack.web import make_server
-from tests.support.fakeslack import FakeSlack
-from tests.support.pgserver import PgServer, available
-from tests.support.slackclient import Response, SlackSender
+from tests.harness.fakeslack import FakeSlack
+from tests.harness.pgserver import PgServer, available
+from tests.harness.slackclient import Response, SlackSender
 
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"

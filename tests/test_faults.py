@@ -24,8 +24,8 @@ from bot import outbox
 from bot.db import Database
 from bot.models import OutboxMessage
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, T0, RunningBot, start_bot
-from tests.support.fakeslack import FakeSlack
-from tests.support.pgserver import PgServer
+from tests.harness.fakeslack import FakeSlack
+from tests.harness.pgserver import PgServer
 
 
 def _enqueue(db_url: str, n: int, channels: int = 5, prefix: str = "msg") -> None:
@@ -150,7 +150,7 @@ def test_two_worker_processes_on_postgres_deliver_once(pg_url: str, fake_slack: 
 
 @pytest.fixture
 def own_pg(tmp_path: Path) -> Iterator[PgServer]:
-    from tests.support.pgserver import available
+    from tests.harness.pgserver import available
 
     ok, why = available()
     if not ok:
@@ -217,7 +217,7 @@ def _serve(db_url: str, fake: FakeSlack, port: int) -> subprocess.Popen[str]:
 def test_sigkill_during_a_live_meeting_loses_no_acknowledged_line(
     sqlite_url: str, fake_slack: FakeSlack
 ) -> None:
-    from tests.support.slackclient import SlackSender
+    from tests.harness.slackclient import SlackSender
     from tests.test_serve_process import free_port, wait_http
 
     port = free_port()

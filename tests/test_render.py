@@ -9,7 +9,7 @@ import pytest
 from bot import slackfmt
 from bot.render import blocks as bk
 from bot.render import render, sandbox
-from tests.support.blockkit import validate_message_blocks
+from tests.harness.blockkit import validate_message_blocks
 
 
 def test_escape_only_touches_the_three_characters() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from bot.app import registry
 from tests.conftest import RunningBot
-from tests.support.slackclient import sign
+from tests.harness.slackclient import sign
 
 FAMILIES = registry().families
 

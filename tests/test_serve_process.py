@@ -15,8 +15,8 @@ import pytest
 
 from bot.migrate import upgrade
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
-from tests.support.fakeslack import FakeSlack
-from tests.support.slackclient import SlackSender
+from tests.harness.fakeslack import FakeSlack
+from tests.harness.slackclient import SlackSender
 
 
 def free_port() -> int:

@@ -15,7 +15,7 @@ from bot.meetings.models import MeetingSeries
 from bot.meetings.services import schedule_of
 from bot.timekit.recurrence import occurrences
 from tests.conftest import RunningBot, start_bot
-from tests.support.fakeslack import FakeSlack
+from tests.harness.fakeslack import FakeSlack
 
 
 def reminders(rb: RunningBot, channel: str = "C1") -> list[str]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import IN_CI, RunningBot
-from tests.minutes.conftest import Room
+from tests.harness.rooms import Room
 
 CHROMIUM = "/usr/bin/chromium"
 HAVE_CHROMIUM = Path(CHROMIUM).exists() and os.access(CHROMIUM, os.X_OK)

@@ -7,7 +7,7 @@ import time
 from bot.commands.base import MessageEvent
 from bot.minutes.models import MeetingItem
 from tests.conftest import RunningBot
-from tests.minutes.conftest import Room, new_ts
+from tests.harness.rooms import Room, new_ts
 
 KINDS = ["info", "agreed", "idea", "link", "help", "action", "accepted", "rejected", "info"]
 

@@ -8,8 +8,8 @@ from bot.actions.models import ActionItem
 from bot.minutes.models import Attendee, MeetingItem
 from bot.services import hooks
 from tests.conftest import RunningBot, start_bot
-from tests.minutes.conftest import Room, deliver_all, dm_texts
-from tests.support.fakeslack import FakeSlack
+from tests.harness.fakeslack import FakeSlack
+from tests.harness.rooms import Room, deliver_all, dm_texts
 
 
 def _items(running: RunningBot, meeting_id: int) -> list[tuple[str, str]]:

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunningBot, start_bot
-from tests.minutes.conftest import Room
-from tests.support.fakeslack import FakeSlack
+from tests.harness.fakeslack import FakeSlack
+from tests.harness.rooms import Room
 
 FANCY_MD = """# {{ m.name.text }} (fancy)
 {% for t in m.topics %}* {{ t.number }} {{ t.title.text }}

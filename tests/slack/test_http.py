@@ -8,7 +8,7 @@ import time
 from bot.app import registry
 from bot.models import OutboxMessage
 from tests.conftest import RunningBot
-from tests.support.slackclient import sign
+from tests.harness.slackclient import sign
 
 FAMILIES = registry().families
 

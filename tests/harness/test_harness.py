@@ -24,15 +24,15 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 
-from tests.support.blockkit import (
+from tests.harness.blockkit import (
     BlockKitError,
     assert_valid_message,
     assert_valid_view,
     validate_message_blocks,
     validate_view,
 )
-from tests.support.fakeslack import UPLOAD_METHOD, FakeSlack
-from tests.support.slackclient import Response, SlackSender
+from tests.harness.fakeslack import UPLOAD_METHOD, FakeSlack
+from tests.harness.slackclient import Response, SlackSender
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "hello *world*"}}
 MODAL = {

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.actions.models import ActionItem
 from bot.services import hooks
 from tests.conftest import RunningBot
-from tests.minutes.conftest import Room, dm_texts
+from tests.harness.rooms import Room, dm_texts
 
 
 def act(running: RunningBot, text: str, user: str = "U1", **kw: str) -> str:

@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from tests.conftest import RunningBot
-from tests.support.slackclient import _collect_text
+from tests.harness.slackclient import _collect_text
 
 
 def all_text(message: dict[str, Any]) -> str:

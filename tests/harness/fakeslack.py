@@ -36,7 +36,7 @@ from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from tests.support.blockkit import validate_message, validate_message_text, validate_view
+from tests.harness.blockkit import validate_message, validate_message_text, validate_view
 
 __all__ = ["UPLOAD_METHOD", "Call", "FakeSlack", "UploadedFile"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from tests.conftest import RunningBot
-from tests.support_desk.helpers import issue_number
+from tests.support.helpers import issue_number
 
 
 def test_concurrent_filing_gets_distinct_gapless_numbers(desk: RunningBot) -> None:

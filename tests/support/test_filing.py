@@ -6,7 +6,7 @@ import json
 import re
 
 from tests.conftest import RunningBot
-from tests.support_desk.helpers import all_text, buttons, card, issue_number, open_views, state
+from tests.support.helpers import all_text, buttons, card, issue_number, open_views, state
 
 
 def test_one_line_filing_routes_to_the_provider_channel(desk: RunningBot) -> None:

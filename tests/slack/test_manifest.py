@@ -13,7 +13,7 @@ from bot.slack.oauth import BOT_SCOPES
 FAMILIES, SHORTCUTS = registry().families, registry().shortcuts
 
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("name", ["manifest.yml", "manifest.socket.yml"])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tests.conftest import RunningBot
-from tests.support_desk.helpers import all_text, buttons, card, open_views, state
+from tests.support.helpers import all_text, buttons, card, open_views, state
 
 
 def _updates(rb: RunningBot) -> int:

@@ -1,4 +1,4 @@
-"""Tests for the private PostgreSQL test server (tests/support/pgserver.py)."""
+"""Tests for the private PostgreSQL test server (tests/harness/pgserver.py)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
-from tests.support.pgserver import PgServer, PgServerError, available
+from tests.harness.pgserver import PgServer, PgServerError, available
 
 
 def require_postgres() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from bot import outbox
 from tests.conftest import RunningBot, start_bot
-from tests.support.fakeslack import FakeSlack
+from tests.harness.fakeslack import FakeSlack
 
 
 @pytest.fixture

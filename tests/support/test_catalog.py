@@ -8,7 +8,7 @@ import pytest
 
 from bot.support.catalog_file import CatalogError, parse_catalog
 from tests.conftest import RunningBot
-from tests.support_desk.conftest import CATALOG, load_catalog, run_cli
+from tests.support.conftest import CATALOG, load_catalog, run_cli
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "catalog.yaml"
 

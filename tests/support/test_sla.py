@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from tests.conftest import T0, RunningBot
-from tests.support_desk.helpers import all_text, card
+from tests.support.helpers import all_text, card
 
 
 def _thread_replies(rb: RunningBot, channel: str, parent_ts: str) -> list[str]:

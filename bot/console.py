@@ -24,6 +24,7 @@ from bot.commands.base import MessageEvent, Reply
 from bot.commands.dispatch import Identity
 from bot.config import Settings
 from bot.directory import Directory
+from bot.grammar import CHANNEL_MENTION, USER_MENTION
 from bot.outbox.delivery import CallResult
 from bot.render.blocks import plain_text
 
@@ -39,8 +40,6 @@ def channel_id_for(name: str) -> str:
 
 
 _DATE = re.compile(r"<!date\^(\d+)\^[^|>]*\|([^>]*)>")
-_USER = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
-_CHANNEL = re.compile(r"<#([A-Z0-9]+)(?:\|([^>]*))?>")
 _LINKS = [
     (re.compile(r"<(https?://[^|>]+)\|([^>]*)>"), r"\2 (\1)"),
     (re.compile(r"<(https?://[^>]+)>"), r"\1"),
@@ -66,8 +65,8 @@ def readable(
         return f"{local:%a %Y-%m-%d %H:%M} {local.tzname()}"
 
     text = _DATE.sub(date, text)
-    text = _USER.sub(lambda m: "@" + (users or {}).get(m.group(1), m.group(1)), text)
-    text = _CHANNEL.sub(
+    text = USER_MENTION.sub(lambda m: "@" + (users or {}).get(m.group(1), m.group(1)), text)
+    text = CHANNEL_MENTION.sub(
         lambda m: "#" + (m.group(2) or (channels or {}).get(m.group(1), m.group(1))), text
     )
     for pattern, repl in _LINKS:

@@ -11,9 +11,9 @@ from bot.actions import service as actions
 from bot.actions.models import ActionItem
 from bot.actions.parsing import split_action
 from bot.commands.base import Ctx, Reply, Router, split_args
-from bot.commands.parsing import is_user, parse_number, parse_user
 from bot.commands.registry import Registry
 from bot.errors import NotFound, UsageError
+from bot.grammar import is_user, parse_number, parse_user
 from bot.minutes import service as minutes
 from bot.render import blocks as bk
 from bot.render import render

@@ -15,9 +15,9 @@ from bot.commands.base import (
     ViewResult,
     split_args,
 )
-from bot.commands.parsing import as_number, parse_number, parse_user
 from bot.commands.registry import Registry
 from bot.errors import NotFound, UsageError
+from bot.grammar import as_number, parse_number, parse_user
 from bot.render import render
 from bot.slackfmt import escape
 from bot.support import cards, catalog, issues

@@ -17,9 +17,9 @@ from bot.commands.base import (
     ViewResult,
     split_args,
 )
-from bot.commands.parsing import CHANNEL_RE, USER_RE
 from bot.commands.registry import Registry
 from bot.errors import PermissionDenied, UsageError
+from bot.grammar import CHANNEL_TOKEN, USER_TOKEN
 from bot.meetings import feed
 from bot.meetings import hooks as meeting_hooks
 from bot.meetings import reminders as meeting_reminders
@@ -377,7 +377,7 @@ def suggest(ctx: Ctx, args: str) -> Reply:
                 raise UsageError("Look 1 to 14 days ahead.", SUGGEST_USAGE)
             i += 3 if i + 2 < len(words) and words[i + 2].lower().startswith("day") else 2
             continue
-        m_user, m_chan = USER_RE.match(w), CHANNEL_RE.match(w)
+        m_user, m_chan = USER_TOKEN.match(w), CHANNEL_TOKEN.match(w)
         if m_user:
             users.append(m_user[1])
         elif m_chan:

@@ -15,9 +15,9 @@ from bot.commands.base import (
     split_args,
 )
 from bot.commands.dispatch import send_private
-from bot.commands.parsing import as_number, parse_number, parse_user
 from bot.commands.registry import Registry
 from bot.errors import Conflict, NotFound, UsageError
+from bot.grammar import as_number, parse_number, parse_user
 from bot.minutes import document, publish, service
 from bot.minutes import pages as minutes_pages
 from bot.minutes.models import Meeting

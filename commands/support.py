@@ -12,9 +12,9 @@ from typing import Any
 from bot import outbox
 from bot.commands import catalog_cli
 from bot.commands.base import Ctx, Reply, Router, split_args
-from bot.commands.parsing import CHANNEL_RE, parse_user
 from bot.commands.registry import Registry
 from bot.errors import NotFound, UsageError
+from bot.grammar import CHANNEL_TOKEN, parse_user
 from bot.render import render
 from bot.slackfmt import escape
 from bot.support import catalog, chart, metrics, sla
@@ -118,7 +118,7 @@ def parse_add_provider(words: list[str]) -> ProviderArgs:
     channel = _one(opts, "channel")
     channel_value: str | None = None
     if channel is not None:
-        m = CHANNEL_RE.match(channel)
+        m = CHANNEL_TOKEN.match(channel)
         if m:
             channel_value = m.group(1)
         elif channel.startswith("#") and len(channel) > 1 and " " not in channel:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot import __version__
 from bot.commands.base import Ctx, Reply, Router, split_args
-from bot.commands.parsing import parse_channel, parse_user
 from bot.commands.registry import Registry
 from bot.errors import UsageError
+from bot.grammar import parse_channel, parse_user
 from bot.models import Workspace
 from bot.render import render
 from bot.services import permissions

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from bot.actions.dates import DateError, UnknownDate, parse_date
+from bot.grammar import LEADING_USER, mentions
 
-MENTION = re.compile(r"<@([UW][A-Z0-9]{1,20})(?:\|[^>]*)?>")
 # "… by friday" / "… due dec 5": the last such clause, if what follows reads as a date.
 _DUE_CLAUSE = re.compile(r"^(?P<task>.*\S)\s+(?:by|due)\s+(?P<due>[^\s].*)$", re.IGNORECASE)
 
@@ -19,14 +19,6 @@ class ActionText:
     owners: tuple[str, ...]
     task: str
     due_text: str | None
-
-
-def mentions(text: str) -> tuple[str, ...]:
-    """User ids mentioned in Slack text, in order, without repeats."""
-    seen: dict[str, None] = {}
-    for uid in MENTION.findall(text):
-        seen.setdefault(uid, None)
-    return tuple(seen)
 
 
 def looks_like_date(text: str) -> bool:
@@ -50,7 +42,7 @@ def split_action(text: str, is_date: Callable[[str], bool] = looks_like_date) ->
     owners = mentions(text)
     rest = text
     while True:
-        m = re.match(r"^<@[UW][A-Z0-9]{1,20}(?:\|[^>]*)?>[,:]?\s*", rest)
+        m = LEADING_USER.match(rest)
         if not m:
             break
         rest = rest[m.end() :]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 
 from bot.errors import UsageError
+from bot.grammar import CHANNEL_TOKEN, USER_TOKEN
 from bot.meetings.services import DEFAULT_REMINDERS, MAX_NAME, MAX_URL, Draft
 from bot.slackfmt import escape
 from bot.timekit.parse import (
@@ -74,8 +75,6 @@ ORDINALS = {
     "4th": 4,
     "last": -1,
 }
-_USER = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
-_CHANNEL = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 _URL = re.compile(r"^<?(https?://[^\s<>|]+)(?:\|[^>]*)?>?$")
 
 
@@ -224,7 +223,7 @@ def parse_users(words: list[str], usage: str) -> tuple[str, ...]:
         for part in w.split(","):
             if not part or part.lower() == "and":
                 continue
-            m = _USER.match(part)
+            m = USER_TOKEN.match(part)
             if not m:
                 raise UsageError(f"`{escape(part[:40])}` is not a @mention of a person.", usage)
             out.append(m[1])
@@ -232,7 +231,7 @@ def parse_users(words: list[str], usage: str) -> tuple[str, ...]:
 
 
 def parse_channel_word(word: str, usage: str) -> str | None:
-    m = _CHANNEL.match(word)
+    m = CHANNEL_TOKEN.match(word)
     return m[1] if m else None
 
 

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.actions import service as actions
 from bot.actions.models import ActionItem
-from bot.actions.parsing import mentions, split_action
+from bot.actions.parsing import split_action
 from bot.config import Settings
 from bot.directory import Directory
 from bot.errors import Conflict, PermissionDenied
+from bot.grammar import mentions
 from bot.minutes import document, service
 from bot.minutes.models import ChannelTemplate, Meeting, MeetingItem
 from bot.render import blocks as bk

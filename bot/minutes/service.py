@@ -22,8 +22,9 @@ from sqlalchemy.orm import Session
 from bot.actions import dates
 from bot.actions import service as actions
 from bot.actions.models import ActionItem
-from bot.actions.parsing import mentions, split_action
+from bot.actions.parsing import split_action
 from bot.errors import Conflict, NotFound, PermissionDenied, UsageError
+from bot.grammar import mentions
 from bot.minutes.models import Attendee, Meeting, MeetingItem
 from bot.services.common import insert_ignore
 from bot.services.hooks import MeetingSlot

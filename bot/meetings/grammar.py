@@ -12,7 +12,9 @@ in, remind, chairs, agenda, join, skip); each clause has its own small parser.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time
 
 from bot.errors import UsageError
@@ -40,6 +42,13 @@ SCHEDULE_USAGE = (
     "/meeting schedule   (opens a form)"
 )
 TIMES_USAGE = "/meeting times [WEEKDAY] [DATE] TIME [ZONE] [in ZONE, ZONE, ...]"
+LIST_USAGE = "/meeting list [all]"
+NEXT_USAGE = "/meeting next [series]"
+CANCEL_USAGE = "/meeting cancel <series>"
+SKIP_USAGE = "/meeting skip <series> <date> [reason]"
+SUGGEST_USAGE = "/meeting suggest <duration> [for @user @user #channel ...] [within N days]"
+HOURS_USAGE = "/meeting hours [9-17]"
+ICS_USAGE = "/meeting ics <series>"
 
 RECURRENCE_WORDS = {"every", "each", "daily", "weekly", "weekdays", "biweekly", "monthly"}
 KEYWORDS = RECURRENCE_WORDS | {
@@ -280,6 +289,156 @@ def parse_at(words: list[str], usage: str) -> When:
     return When(taken.value, resolve_zone(rest, usage) if rest else None)
 
 
+@dataclass
+class _Parts:
+    """What the clauses of a schedule request said, before the defaults are filled in."""
+
+    channel: str
+    rec: Recurrence | None = None
+    once_day: date | None = None
+    once_weekday: int | None = None
+    when: When | None = None
+    duration: int = 60
+    start: date | None = None
+    until: date | None = None
+    count: int | None = None
+    reminders: tuple[int, ...] = DEFAULT_REMINDERS
+    chairs: tuple[str, ...] = ()
+    agenda: str | None = None
+    join: str | None = None
+    skip_words: list[str] = field(default_factory=list)
+    seen: set[str] = field(default_factory=set)
+
+
+_COUNT = re.compile(r"(\d+)\s*(times|meetings|occurrences|sessions)")
+
+
+def _read_clause(parts: _Parts, c: Clause, *, now: datetime, usage: str) -> None:
+    """Read one clause into `parts`; a clause given twice is refused."""
+    key = c.keyword
+    group = "recurrence" if key in RECURRENCE_WORDS or key.startswith("biweekly") else key
+    if group in parts.seen and group not in ("skip",):
+        raise UsageError(f"`{key}` is given twice.", usage)
+    parts.seen.add(group)
+    if group == "recurrence":
+        parts.rec = parse_recurrence(key, c.words, usage)
+    elif key == "on":
+        if not c.words:
+            raise UsageError("Give a date after `on` (like 2026-12-03).", usage)
+        wd = weekday_of(c.words[0])
+        if wd is not None and len(c.words) == 1:
+            parts.once_weekday = wd
+        else:
+            # Dates come before the zone is known: read them against UTC's today.
+            parts.once_day = one_date(c.words, now.date(), usage, "on")
+    elif key == "at":
+        parts.when = parse_at(c.words, usage)
+    elif key == "for":
+        joined = " ".join(c.words).lower()
+        m = _COUNT.fullmatch(joined)
+        if m:
+            parts.count = int(m[1])
+        else:
+            parts.duration = parse_duration(joined, usage)
+    elif key in ("starting", "from", "beginning"):
+        parts.start = one_date([w for w in c.words if w.lower() != "on"], now.date(), usage, key)
+    elif key in ("until", "till", "through"):
+        parts.until = one_date(c.words, now.date(), usage, key)
+    elif key == "in":
+        if len(c.words) == 1 and parse_channel_word(c.words[0], usage):
+            parts.channel = parse_channel_word(c.words[0], usage) or parts.channel
+        elif c.words and c.words[0].startswith(("#", "<#")):
+            raise UsageError(f"`{escape(c.words[0][:40])}` is not a channel I can see.", usage)
+        else:
+            if parts.when is None:
+                raise UsageError("Give the time (`at 16:00`) before its zone.", usage)
+            parts.when = When(parts.when.at, resolve_zone(" ".join(c.words), usage))
+    elif key in ("remind", "reminder", "reminders"):
+        parts.reminders = tuple(parse_offsets(" ".join(c.words), usage))
+    elif key in ("chair", "chairs"):
+        parts.chairs = parse_users(c.words, usage)
+    elif key == "agenda":
+        parts.agenda = parse_url(" ".join(c.words), "agenda", usage)
+    elif key in ("join", "link"):
+        parts.join = parse_url(" ".join(c.words), "join", usage)
+    elif key in ("skip", "except"):
+        parts.skip_words.extend(c.words)
+
+
+def _draft(name: str, parts: _Parts, *, default_tz: str, now: datetime, usage: str) -> Draft:
+    """The draft the parts describe: defaults filled in, contradictions refused."""
+    notes: list[str] = []
+    # `field` names the block of the scheduling form each problem belongs to.
+    if parts.when is None:
+        raise UsageError("Say at what time (`at 16:00 Europe/Paris`).", usage, field="time")
+    rec = parts.rec
+    if rec is None and parts.once_day is None and parts.once_weekday is None:
+        raise UsageError(
+            "Say when it repeats (`every tuesday`) or its date (`on 2026-12-03`).",
+            usage,
+            field="when",
+        )
+    if rec is not None and (parts.once_day is not None or parts.once_weekday is not None):
+        raise UsageError(
+            "Give either a repetition (`every …`) or one date (`on …`).", usage, field="when"
+        )
+    if parts.when.zone is None:
+        reading = ZoneReading(default_tz, default_tz)
+        notes.append(f"No time zone given: I used your Slack time zone, {default_tz}.")
+    else:
+        reading = parts.when.zone
+        if reading.note:
+            notes.append(reading.note)
+    tz = reading.key
+    today = now.astimezone(get_zone(tz)).date()
+    start, until, count = parts.start, parts.until, parts.count
+    if rec is None:
+        rec = Recurrence("once")
+        start = parts.once_day or next_weekday(today, parts.once_weekday or 0)
+        explicit = True
+    else:
+        explicit = start is not None
+        if rec.kind in ("weekly",) and not rec.weekdays:
+            anchor = start or today
+            rec = Recurrence(
+                rec.kind, rec.interval, (anchor.weekday(),), rec.parity, rec.setpos, None, None
+            )
+        if until is not None and count is not None:
+            raise UsageError("Give an end date or a count, not both.", usage, field="when")
+        if until is not None or count is not None:
+            rec = Recurrence(
+                rec.kind,
+                rec.interval,
+                rec.weekdays,
+                rec.parity,
+                rec.setpos,
+                until,
+                count or rec.count,
+            )
+    if rec.kind == "once" and (until is not None or count is not None):
+        raise UsageError("A one-off meeting has no end date or count.", usage, field="when")
+    skips: tuple[tuple[date, str], ...] = ()
+    if parts.skip_words:
+        with _field("when"):
+            skips = tuple((d, "") for d in parse_dates(parts.skip_words, today, usage))
+    return Draft(
+        name=name,
+        channel_id=parts.channel,
+        tz=tz,
+        at=parts.when.at,
+        recurrence=rec,
+        start_date=start,
+        start_explicit=explicit,
+        duration=parts.duration,
+        reminders=parts.reminders,
+        chairs=parts.chairs,
+        agenda_url=parts.agenda,
+        join_url=parts.join,
+        skips=skips,
+        notes=tuple(notes),
+    )
+
+
 def parse_schedule(
     text_words: list[str], *, channel_id: str, default_tz: str, now: datetime
 ) -> Draft:
@@ -292,136 +451,108 @@ def parse_schedule(
         raise UsageError('Start with the series name in quotes: `"SWG" every tuesday …`.', usage)
     if len(name) > MAX_NAME:
         raise UsageError(f"The name is too long (at most {MAX_NAME} characters).", usage)
-    parts = clauses(text_words[1:])
-    if parts and parts[0].keyword == "":
+    clause_list = clauses(text_words[1:])
+    if clause_list and clause_list[0].keyword == "":
         raise UsageError(
-            f"I did not understand `{escape(' '.join(parts[0].words)[:60])}`; "
+            f"I did not understand `{escape(' '.join(clause_list[0].words)[:60])}`; "
             "put a multi-word name in quotes.",
             usage,
         )
-    notes: list[str] = []
-    rec: Recurrence | None = None
-    once_day: date | None = None
-    once_weekday: int | None = None
-    when: When | None = None
-    duration = 60
-    start: date | None = None
-    until: date | None = None
-    count: int | None = None
-    channel = channel_id
-    reminders: tuple[int, ...] = DEFAULT_REMINDERS
-    chairs: tuple[str, ...] = ()
-    agenda = join = None
-    skip_words: list[str] = []
-    seen: set[str] = set()
-    for c in parts:
-        key = c.keyword
-        group = "recurrence" if key in RECURRENCE_WORDS or key.startswith("biweekly") else key
-        if group in seen and group not in ("skip",):
-            raise UsageError(f"`{key}` is given twice.", usage)
-        seen.add(group)
-        if group == "recurrence":
-            rec = parse_recurrence(key, c.words, usage)
-        elif key == "on":
-            if not c.words:
-                raise UsageError("Give a date after `on` (like 2026-12-03).", usage)
-            wd = weekday_of(c.words[0])
-            if wd is not None and len(c.words) == 1:
-                once_weekday = wd
-            else:
-                # Dates come before the zone is known: read them against UTC's today.
-                once_day = one_date(c.words, now.date(), usage, "on")
-        elif key == "at":
-            when = parse_at(c.words, usage)
-        elif key == "for":
-            joined = " ".join(c.words).lower()
-            m = re.fullmatch(r"(\d+)\s*(times|meetings|occurrences|sessions)", joined)
-            if m:
-                count = int(m[1])
-            else:
-                duration = parse_duration(joined, usage)
-        elif key in ("starting", "from", "beginning"):
-            start = one_date([w for w in c.words if w.lower() != "on"], now.date(), usage, key)
-        elif key in ("until", "till", "through"):
-            until = one_date(c.words, now.date(), usage, key)
-        elif key == "in":
-            if len(c.words) == 1 and parse_channel_word(c.words[0], usage):
-                channel = parse_channel_word(c.words[0], usage) or channel
-            elif c.words and c.words[0].startswith(("#", "<#")):
-                raise UsageError(f"`{escape(c.words[0][:40])}` is not a channel I can see.", usage)
-            else:
-                if when is None:
-                    raise UsageError("Give the time (`at 16:00`) before its zone.", usage)
-                when = When(when.at, resolve_zone(" ".join(c.words), usage))
-        elif key in ("remind", "reminder", "reminders"):
-            reminders = tuple(parse_offsets(" ".join(c.words), usage))
-        elif key in ("chair", "chairs"):
-            chairs = parse_users(c.words, usage)
-        elif key == "agenda":
-            agenda = parse_url(" ".join(c.words), "agenda", usage)
-        elif key in ("join", "link"):
-            join = parse_url(" ".join(c.words), "join", usage)
-        elif key in ("skip", "except"):
-            skip_words.extend(c.words)
-    if when is None:
-        raise UsageError("Say at what time (`at 16:00 Europe/Paris`).", usage)
-    if rec is None and once_day is None and once_weekday is None:
+    parts = _Parts(channel=channel_id)
+    for c in clause_list:
+        _read_clause(parts, c, now=now, usage=usage)
+    return _draft(name, parts, default_tz=default_tz, now=now, usage=usage)
+
+
+@contextmanager
+def _field(name: str) -> Iterator[None]:
+    """Attribute the UsageErrors raised inside to the form field `name` (unless they name one)."""
+    try:
+        yield
+    except UsageError as exc:
+        exc.at(name)
+        raise
+
+
+# What the form's "Repeats" field may say besides the repetition or date itself.
+WHEN_KEYWORDS = RECURRENCE_WORDS | {"on", "until", "till", "through", "for", "skip", "except"}
+
+
+def _read_when(parts: _Parts, text: str, *, now: datetime, usage: str) -> None:
+    """The form's "Repeats" field: ``every 2 weeks on tuesday``, ``tuesday``, ``on 2026-12-03``."""
+    words = text.split()
+    if not words:
         raise UsageError(
             "Say when it repeats (`every tuesday`) or its date (`on 2026-12-03`).", usage
         )
-    if rec is not None and (once_day is not None or once_weekday is not None):
-        raise UsageError("Give either a repetition (`every …`) or one date (`on …`).", usage)
-    if when.zone is None:
-        reading = ZoneReading(default_tz, default_tz)
-        notes.append(f"No time zone given: I used your Slack time zone, {default_tz}.")
-    else:
-        reading = when.zone
-        if reading.note:
-            notes.append(reading.note)
-    tz = reading.key
-    today = now.astimezone(get_zone(tz)).date()
-    if rec is None:
-        rec = Recurrence("once")
-        start = once_day or next_weekday(today, once_weekday or 0)
-        explicit = True
-    else:
-        explicit = start is not None
-        if rec.kind in ("weekly",) and not rec.weekdays:
-            anchor = start or today
-            rec = Recurrence(
-                rec.kind, rec.interval, (anchor.weekday(),), rec.parity, rec.setpos, None, None
+    first = words[0].lower()
+    if first not in RECURRENCE_WORDS and first != "on" and not first.startswith("biweekly-"):
+        # The field is about repetition, so its `every` may go without saying.
+        words = ["every", *words]
+    for c in clauses(words):
+        if c.keyword not in WHEN_KEYWORDS and not c.keyword.startswith("biweekly"):
+            raise UsageError(f"`{escape(c.keyword)}` has a field of its own in this form.", usage)
+        if c.keyword == "for" and not _COUNT.fullmatch(" ".join(c.words).lower()):
+            raise UsageError("Give the length in the Duration field.", usage)
+        _read_clause(parts, c, now=now, usage=usage)
+
+
+def parse_schedule_form(
+    *,
+    name: str,
+    when: str,
+    time: str,
+    zone: str,
+    duration: str,
+    starting: str,
+    channel: str,
+    remind: str,
+    agenda: str,
+    join: str,
+    default_tz: str,
+    now: datetime,
+) -> Draft:
+    """A schedule request from the scheduling form; each UsageError names its field."""
+    usage = SCHEDULE_USAGE
+    title = name.strip()
+    if not title:
+        raise UsageError("Give the series a name.", usage, field="name")
+    if len(title) > MAX_NAME:
+        raise UsageError(
+            f"The name is too long (at most {MAX_NAME} characters).", usage, field="name"
+        )
+    parts = _Parts(channel=channel)
+    with _field("when"):
+        _read_when(parts, when, now=now, usage=usage)
+    with _field("time"):
+        parts.when = parse_at(time.split(), usage)
+    if zone.strip():
+        if parts.when.zone is not None:
+            raise UsageError(
+                "Give only the time here: the zone has its own field.", usage, field="time"
             )
-        if until is not None and count is not None:
-            raise UsageError("Give an end date or a count, not both.", usage)
-        if until is not None or count is not None:
-            rec = Recurrence(
-                rec.kind,
-                rec.interval,
-                rec.weekdays,
-                rec.parity,
-                rec.setpos,
-                until,
-                count or rec.count,
-            )
-    if rec.kind == "once" and (until is not None or count is not None):
-        raise UsageError("A one-off meeting has no end date or count.", usage)
-    skips = tuple((d, "") for d in parse_dates(skip_words, today, usage)) if skip_words else ()
-    return Draft(
-        name=name,
-        channel_id=channel,
-        tz=tz,
-        at=when.at,
-        recurrence=rec,
-        start_date=start,
-        start_explicit=explicit,
-        duration=duration,
-        reminders=reminders,
-        chairs=chairs,
-        agenda_url=agenda,
-        join_url=join,
-        skips=skips,
-        notes=tuple(notes),
-    )
+        with _field("zone"):
+            parts.when = When(parts.when.at, resolve_zone(" ".join(zone.split()), usage))
+    with _field("duration"):
+        parts.duration = parse_duration(" ".join(duration.split()).lower() or "1h", usage)
+    if starting.strip():
+        with _field("starting"):
+            words = [w for w in starting.split() if w.lower() != "on"]
+            parts.start = one_date(words, now.date(), usage, "starting")
+    if parse_channel_word(f"<#{channel}>", usage) is None:
+        raise UsageError(
+            f"`{escape(channel[:40])}` is not a channel I can see.", usage, field="channel"
+        )
+    if remind.strip():
+        with _field("remind"):
+            parts.reminders = tuple(parse_offsets(remind.strip(), usage))
+    if agenda.strip():
+        with _field("agenda"):
+            parts.agenda = parse_url(agenda.strip(), "agenda", usage)
+    if join.strip():
+        with _field("join"):
+            parts.join = parse_url(join.strip(), "join", usage)
+    return _draft(title, parts, default_tz=default_tz, now=now, usage=usage)
 
 
 EDIT_FIELDS = {
@@ -596,3 +727,61 @@ def _split_in(text: str) -> tuple[str, str, str]:
         return text.strip(), "", ""
     padded = f" {text} "
     return padded[: m.start()].strip(), "in", padded[m.end() :].strip()
+
+
+def parse_skip(words: list[str], today: date) -> tuple[date, str]:
+    """``2026-12-24 [reason …]`` after the series: the local date to skip, and why."""
+    if not words:
+        raise UsageError("Name the series and the date to skip.", SKIP_USAGE)
+    taken = take_date(words, 0, today)
+    if taken is None:
+        raise UsageError(f"`{escape(words[0][:30])}` is not a date (use 2026-12-24).", SKIP_USAGE)
+    return taken.value, " ".join(words[taken.used :]).strip()
+
+
+@dataclass(frozen=True)
+class SuggestRequest:
+    """``1h for @alice @bob #ops within 5 days``: who, for how long, how far ahead."""
+
+    duration: int  # minutes
+    days: int
+    users: tuple[str, ...]
+    channels: tuple[str, ...]
+
+
+_WITHIN = re.compile(r"^within$|^in$|^over$", re.I)
+
+
+def parse_suggest(words: list[str]) -> SuggestRequest:
+    """The words of /meeting suggest: a duration, then people, channels and a horizon."""
+    usage = SUGGEST_USAGE
+    if not words:
+        raise UsageError("Give the meeting's length (like `1h`).", usage)
+    duration = parse_duration(words[0], usage)
+    days = 7
+    users: list[str] = []
+    channels: list[str] = []
+    i = 1
+    while i < len(words):
+        w = words[i]
+        low = w.lower()
+        if low in ("for", "with", "and", ","):
+            i += 1
+            continue
+        if _WITHIN.match(low):
+            if i + 1 >= len(words) or not (words[i + 1].isascii() and words[i + 1].isdigit()):
+                raise UsageError("Say `within N days`.", usage)
+            days = int(words[i + 1])
+            if not 1 <= days <= 14:
+                raise UsageError("Look 1 to 14 days ahead.", usage)
+            i += 3 if i + 2 < len(words) and words[i + 2].lower().startswith("day") else 2
+            continue
+        m_user, m_chan = USER_TOKEN.match(w), CHANNEL_TOKEN.match(w)
+        if m_user:
+            users.append(m_user[1])
+        elif m_chan:
+            channels.append(m_chan[1])
+        else:
+            raise UsageError(f"`{escape(w[:40])}` is not a @person or a #channel.", usage)
+        i += 1
+    return SuggestRequest(duration, days, tuple(users), tuple(channels))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import secrets
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -11,7 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot import outbox
+from bot.directory import Directory
 from bot.errors import NotFound, UsageError
+from bot.meetings.ics import calendar
 from bot.meetings.models import CalendarFeed, MeetingSeries
 from bot.services.common import insert_ignore, next_number
 from bot.slackfmt import escape
@@ -121,7 +125,7 @@ def plan(
     rec = draft.recurrence
     if rec.kind == "once":
         naive = datetime.combine(day, draft.at)
-        first = localize(naive, draft.tz, usage)
+        first = _localize(naive, draft.tz, usage)
     else:
         found = first_on_or_after(rec, tz=draft.tz, day=day, at=draft.at)
         # Without an explicit start, today's occurrence may be over already: take the next.
@@ -130,21 +134,34 @@ def plan(
                 rec, tz=draft.tz, day=found.date() + timedelta(days=1), at=draft.at
             )
         if found is None:
-            raise UsageError("That schedule has no meeting at all (check the end date).", usage)
-        first = localize(found.replace(tzinfo=None), draft.tz, usage)
+            raise UsageError(
+                "That schedule has no meeting at all (check the end date).", usage, field="when"
+            )
+        first = _localize(found.replace(tzinfo=None), draft.tz, usage)
     if first < now and not allow_past:
+        # A one-off meeting's date is in the form's "Repeats" field, a series' in "Starting".
         raise UsageError(
             f"That would start in the past ({first:%a %Y-%m-%d %H:%M} {draft.tz}); "
             "give a later date.",
             usage,
+            field="when" if rec.kind == "once" else "starting",
         )
     if rec.until and rec.until < first.date():
-        raise UsageError("The end date is before the first meeting.", usage)
+        raise UsageError("The end date is before the first meeting.", usage, field="when")
     rrule_text = to_rrule(rec, tz=draft.tz, at=draft.at)
     warnings = _dst_warnings(
         Schedule(first, draft.tz, rrule_text, tuple(d for d, _ in draft.skips)), now
     )
     return Plan(draft, first, rrule_text, warnings)
+
+
+def _localize(naive: datetime, tz: str, usage: str | None) -> datetime:
+    """The first meeting's aware start; a wall time skipped or repeated by DST is the time's fault."""
+    try:
+        return localize(naive, tz, usage)
+    except UsageError as exc:
+        exc.at("time")
+        raise
 
 
 def _dst_warnings(s: Schedule, now: datetime) -> tuple[str, ...]:
@@ -373,6 +390,12 @@ def upcoming(series: MeetingSeries, *, after: datetime, limit: int) -> list[Occu
     return occurrences(schedule_of(series), after=after, limit=limit)
 
 
+def existing_feed_token(session: Session, *, team_id: str, channel_id: str) -> str | None:
+    """The channel's calendar feed secret if it has one (reads only)."""
+    row = session.get(CalendarFeed, (team_id, channel_id))
+    return row.token if row is not None else None
+
+
 def feed_token(session: Session, *, team_id: str, channel_id: str, now: datetime) -> str:
     """The channel's calendar feed secret, created on first use."""
     insert_ignore(
@@ -396,3 +419,98 @@ def feed_by_token(session: Session, *, token: str) -> CalendarFeed | None:
 
 def with_changes(draft: Draft, **changes: Any) -> Draft:
     return replace(draft, **changes)
+
+
+@dataclass(frozen=True)
+class Listing:
+    """Active series with their next meetings, and the channel's feed secret if it has one."""
+
+    series: list[tuple[MeetingSeries, Occurrence | None]]
+    feed_token: str | None
+
+
+def listing(
+    session: Session, *, team_id: str, channel_id: str | None, now: datetime, limit: int = 40
+) -> Listing:
+    """A channel's series (None: the workspace's); reads only, so a missing feed stays missing."""
+    rows = active_series(session, team_id=team_id, channel_id=channel_id)
+    token = (
+        None
+        if channel_id is None
+        else existing_feed_token(session, team_id=team_id, channel_id=channel_id)
+    )
+    return Listing([(s, next_occurrence(s, after=now)) for s in rows[:limit]], token)
+
+
+@dataclass(frozen=True)
+class NextMeeting:
+    """The soonest meeting: no series (nothing here), or a series with no occurrence left."""
+
+    series: MeetingSeries | None
+    occurrence: Occurrence | None = None
+    zones: dict[str, list[str]] = field(default_factory=dict)  # the series' channel, by zone
+
+
+def soonest_meeting(
+    session: Session,
+    *,
+    directory: Directory,
+    team_id: str,
+    channel_id: str,
+    ref: str,
+    now: datetime,
+    usage: str | None = None,
+) -> NextMeeting:
+    """The next meeting of the named series, or of this channel's series, with members' zones."""
+    if ref:
+        candidates = [
+            find_series(session, team_id=team_id, ref=ref, channel_id=channel_id, usage=usage)
+        ]
+    else:
+        candidates = active_series(session, team_id=team_id, channel_id=channel_id)
+        if not candidates:
+            return NextMeeting(None)
+    found = [(next_occurrence(s, after=now), s) for s in candidates]
+    upcoming_ = sorted(((o, s) for o, s in found if o is not None), key=lambda pair: pair[0].start)
+    if not upcoming_:
+        return NextMeeting(candidates[0])
+    occ, series = upcoming_[0]
+    # A read: the directory answers without storing what it fetched.
+    zones = directory.member_zones(session, team_id, series.channel_id, store=False)
+    return NextMeeting(series, occ, zones)
+
+
+@dataclass(frozen=True)
+class SharedCalendar:
+    """A series queued for upload as an .ics file, and its channel's feed secret."""
+
+    series: MeetingSeries
+    filename: str
+    feed_token: str
+
+
+def share_calendar(
+    session: Session,
+    *,
+    team_id: str,
+    ref: str,
+    channel_id: str,
+    public_url: str,
+    now: datetime,
+    usage: str | None = None,
+) -> SharedCalendar:
+    """Queue the upload of a series' .ics file to this channel; creates the feed if needed."""
+    series = find_series(session, team_id=team_id, ref=ref, channel_id=channel_id, usage=usage)
+    body = calendar([series], name=f"wgbot: {series.name}", public_url=public_url, now=now)
+    slug = re.sub(r"[^A-Za-z0-9]+", "-", series.name).strip("-").lower() or "meeting"
+    outbox.upload_file(
+        session,
+        team_id=team_id,
+        channel=channel_id,
+        filename=f"{slug}.ics",
+        content=body,
+        now=now,
+        title=f"{series.name} (calendar)",
+    )
+    token = feed_token(session, team_id=team_id, channel_id=series.channel_id, now=now)
+    return SharedCalendar(series, f"{slug}.ics", token)

@@ -8,7 +8,14 @@ import pytest
 
 from bot.commands.base import split_args
 from bot.errors import UsageError
-from bot.meetings.grammar import apply_edit, parse_schedule, parse_times
+from bot.meetings.grammar import (
+    apply_edit,
+    parse_schedule,
+    parse_schedule_form,
+    parse_skip,
+    parse_suggest,
+    parse_times,
+)
 from bot.meetings.services import Draft, plan
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -142,3 +149,107 @@ def test_times() -> None:
     assert "is a Wednesday, not a Tuesday" in wrong.warnings[0]
     with pytest.raises(UsageError, match="No time of day"):
         parse_times("someday in Paris", today_in=date(2026, 11, 23))
+
+
+# -- the scheduling form: the same pieces, one field at a time -------------------------
+
+FORM = {
+    "name": "Modal WG",
+    "when": "every 2 weeks on thursday",
+    "time": "9pm",
+    "zone": "Asia/Kathmandu",
+    "duration": "1h",
+    "starting": "2026-12-03",
+    "channel": "C0123ABCD",
+    "remind": "1d,15m",
+    "agenda": "",
+    "join": "https://meet.example/wg",
+}
+
+
+def form(**changes: str) -> Draft:
+    fields = {**FORM, **changes}
+    return parse_schedule_form(**fields, default_tz="Europe/Paris", now=NOW)
+
+
+def test_form_reads_like_the_one_line_grammar() -> None:
+    text = draft(
+        '"Modal WG" every 2 weeks on thursday at 9pm Asia/Kathmandu for 1h starting 2026-12-03 '
+        "in <#C0123ABCD> remind 1d,15m join https://meet.example/wg"
+    )
+    assert form() == text
+    assert form(when="thursday").recurrence == form(when="every thursday").recurrence
+    once = form(when="on 2026-12-03", starting="")
+    assert once.recurrence.kind == "once" and once.start_date == date(2026, 12, 3)
+    # A name the one-line grammar would take for a keyword is a name in a form.
+    assert form(name="Weekly").name == "Weekly"
+    assert form(when="every monday for 5 times").recurrence.count == 5
+    assert form(zone="").tz == "Europe/Paris" and "your Slack time zone" in form(zone="").notes[0]
+    assert form(time="9am", zone="").at == time(9)
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "problem"),
+    [
+        ({"name": " "}, "name", "Give the series a name"),
+        ({"name": "x" * 81}, "name", "too long"),
+        ({"when": ""}, "when", "Say when it repeats"),
+        ({"when": "every blursday"}, "when", "not a day of the week"),
+        ({"when": "every monday at 10:00"}, "when", "field of its own"),
+        ({"when": "every monday for 90m"}, "when", "Duration field"),
+        ({"when": "every monday for 10 times until 2027-01-01"}, "when", "not both"),
+        ({"time": "25:99"}, "time", "not a time of day"),
+        ({"time": "9am Tokyo"}, "time", "zone has its own field"),
+        ({"zone": "Mars/Base"}, "zone", "Unknown time zone"),
+        ({"zone": "UTC+15"}, "zone", "not a valid UTC offset"),
+        ({"duration": "soon"}, "duration", "not a duration"),
+        ({"duration": "25h"}, "duration", "at most 24 hours"),
+        ({"starting": "2026-02-30"}, "starting", "not a real date"),
+        ({"starting": "someday"}, "starting", "not a date"),
+        ({"channel": "D0123ABCD"}, "channel", "not a channel"),
+        ({"remind": "bogus"}, "remind", "not a reminder offset"),
+        ({"agenda": "ftp://x"}, "agenda", "http"),
+        ({"join": "nope"}, "join", "http"),
+    ],
+)
+def test_form_errors_name_their_field(changes: dict[str, str], field: str, problem: str) -> None:
+    with pytest.raises(UsageError, match=problem) as caught:
+        form(**changes)
+    assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "problem"),
+    [
+        ({"starting": "2026-01-08"}, "starting", "in the past"),
+        ({"when": "on 2020-01-01", "starting": ""}, "when", "in the past"),
+        (
+            {"when": "on 2027-03-14", "time": "2:30", "zone": "America/Los_Angeles"},
+            "time",
+            "does not exist",
+        ),
+        ({"when": "every thursday until 2026-11-01", "starting": ""}, "when", "no meeting at all"),
+    ],
+)
+def test_plan_errors_name_their_field(changes: dict[str, str], field: str, problem: str) -> None:
+    with pytest.raises(UsageError, match=problem) as caught:
+        plan(form(**changes), now=NOW)
+    assert caught.value.field == field
+
+
+def test_skip_and_suggest_words() -> None:
+    assert parse_skip(["2026-12-24", "holiday", "week"], date(2026, 11, 23)) == (
+        date(2026, 12, 24),
+        "holiday week",
+    )
+    with pytest.raises(UsageError, match="not a date"):
+        parse_skip(["someday"], date(2026, 11, 23))
+    req = parse_suggest(
+        ["90m", "for", "<@U024BE7LH|alice>", "<#C0123ABCD|ops>", "within", "5", "days"]
+    )
+    assert (req.duration, req.days) == (90, 5)
+    assert (req.users, req.channels) == (("U024BE7LH",), ("C0123ABCD",))
+    with pytest.raises(UsageError, match="within N days"):
+        parse_suggest(["1h", "within", "²"])
+    with pytest.raises(UsageError, match="1 to 14 days"):
+        parse_suggest(["1h", "within", "30"])

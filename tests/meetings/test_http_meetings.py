@@ -6,9 +6,10 @@ import json
 import re
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from bot.meetings.models import MeetingSeries
+from bot.meetings.models import CalendarFeed, MeetingSeries
+from bot.models import Base
 from tests.conftest import RunningBot
 
 EXAMPLES = [
@@ -281,3 +282,142 @@ def test_user_text_is_escaped(running: RunningBot) -> None:
     posted = [m for m in running.fake.messages("C1") if "Reminder" in m["text"]]
     assert posted and all("<!channel>" not in m["text"] for m in posted)
     assert running.fake.violations == []
+
+
+# -- the form's errors beside their fields; read commands that write nothing ---------------
+
+MARIA, PEDRO = "U024BE7LH", "U0G9QF9C6"
+WG, SECRET, WORLD = "C0123ABCD", "C0456EFGH", "C0789IJKL"
+
+
+def form_values(**changes: str) -> dict[str, object]:
+    """A submission's state.values, as Slack sends it, from the form's texts."""
+    fields = {
+        "name": "Modal WG",
+        "when": "every 2 weeks on thursday",
+        "time": "9pm",
+        "zone": "Asia/Kathmandu",
+        "duration": "1h",
+        "starting": "2026-12-03",
+        "channel": WG,
+        "remind": "1d,15m",
+        "agenda": "",
+        "join": "",
+        **changes,
+    }
+    values: dict[str, object] = {
+        block: {"v": {"type": "plain_text_input", "value": value}}
+        for block, value in fields.items()
+        if block not in ("starting", "channel")
+    }
+    values["starting"] = {"v": {"type": "datepicker", "selected_date": fields["starting"] or None}}
+    values["channel"] = {
+        "v": {"type": "conversations_select", "selected_conversation": fields["channel"]}
+    }
+    return values
+
+
+def test_modal_errors_are_shown_beside_their_field(running: RunningBot) -> None:
+    running.fake.add_user(MARIA, tz="Europe/Madrid", name="maria")
+    running.fake.add_channel(WG, "wg", members=[MARIA])
+    running.fake.add_channel(SECRET, "secret", members=["U2"])
+    cases = [
+        ({"time": "25:99"}, "time", "is not a time of day"),
+        ({"zone": "Mars/Base"}, "zone", "Unknown time zone `Mars/Base`"),
+        ({"duration": "25h"}, "duration", "at most 24 hours"),
+        ({"duration": "soon"}, "duration", "not a duration"),
+        ({"starting": "2026-01-08"}, "starting", "would start in the past"),
+        ({"starting": "2026-02-30"}, "starting", "not a real date"),
+        ({"when": "every blursday"}, "when", "not a day of the week"),
+        ({"when": "on 2020-01-01", "starting": ""}, "when", "would start in the past"),
+        (
+            {"when": "on 2027-03-14", "time": "2:30", "zone": "America/Los_Angeles"},
+            "time",
+            "does not exist",
+        ),
+        ({"channel": SECRET}, "channel", "not a member"),
+        ({"remind": "bogus"}, "remind", "not a reminder offset"),
+        ({"join": "nope"}, "join", "http(s) link"),
+        ({"name": ""}, "name", "Give the series a name"),
+    ]
+    for changes, block, problem in cases:
+        resp = running.sender.view_submission(
+            "meeting_schedule",
+            form_values(**changes),
+            private_metadata=WG,
+            user_id=MARIA,
+            team_id="T0001",
+        )
+        assert resp.status == 200
+        body = resp.json()
+        assert body["response_action"] == "errors", (changes, body)
+        assert list(body["errors"]) == [block], (changes, body)
+        assert problem in body["errors"][block], (changes, body)
+    assert series_rows(running, "T0001") == []
+    ok = running.sender.view_submission(
+        "meeting_schedule", form_values(), private_metadata=WG, user_id=MARIA, team_id="T0001"
+    )
+    assert ok.status == 200
+    running.deliver()
+    [row] = series_rows(running, "T0001")
+    assert (row.name, row.channel_id, row.created_by) == ("Modal WG", WG, MARIA)
+    assert row.dtstart == datetime(2026, 12, 3, 15, 15, tzinfo=UTC)
+
+
+def table_rows(rb: RunningBot) -> dict[str, int]:
+    """How many rows every table of the bot holds."""
+    with rb.bot.rt.db.read() as s:
+        return {
+            t.name: int(s.scalar(select(func.count()).select_from(t)) or 0)
+            for t in Base.metadata.sorted_tables
+        }
+
+
+def test_list_next_times_and_suggest_write_nothing(running: RunningBot) -> None:
+    running.fake.add_user(MARIA, tz="Europe/Madrid", name="maria")
+    running.fake.add_user(PEDRO, tz="America/Mexico_City", name="pedro")
+    running.fake.add_channel(WG, "wg", members=[MARIA, PEDRO])
+
+    def ask(text: str) -> str:
+        resp = running.command(
+            "/meeting", text, team_id="T0001", user_id=MARIA, channel_id=WG, channel_name="wg"
+        )
+        assert resp.status == 200
+        return resp.reply_text
+
+    before = table_rows(running)
+    assert "No meetings are scheduled here yet" in ask("list")
+    assert "No meetings are scheduled" in ask("list all")
+    assert "No meetings are scheduled in this channel" in ask("next")
+    times = ask("times 2026-12-01 9am")
+    assert "read in your Slack time zone, Europe/Madrid" in times
+    assert "Madrid" in times and "Mexico City" in times
+    assert "Slots for 2 people" in ask("suggest 1h")
+    assert "Slots for 1 people" in ask(f"suggest 30m for <@{PEDRO}>")
+    assert table_rows(running) == before
+    # With a series (its scheduling stored the channel's feed), reads of new people still
+    # store nothing.
+    assert "Scheduled" in ask('schedule "WG sync" every tuesday at 16:00 UTC')
+    running.fake.add_user("U0A1B2C3D", tz="Asia/Tokyo", name="chie")
+    running.fake.add_channel(WORLD, "world", members=[MARIA, "U0A1B2C3D"])
+    before = table_rows(running)
+    listing = ask("list")
+    assert "#1 WG sync" in listing
+    assert re.search(r"http://wgbot\.test/calendar/[A-Za-z0-9_-]+\.ics", listing)
+    assert "Tue 2026-11-24 16:00 UTC" in ask("next WG sync")
+    assert "Tokyo" in ask(f"suggest 1h for <#{WORLD}>")
+    assert table_rows(running) == before
+    assert running.fake.violations == []
+
+
+def test_list_without_a_feed_says_how_to_create_it(running: RunningBot) -> None:
+    schedule(running, '"SWG" every tuesday at 16:00 UTC')
+    with running.bot.rt.db.write() as s:
+        s.execute(CalendarFeed.__table__.delete())  # a series from before feeds existed
+    listing = running.command("/meeting", "list").reply_text
+    assert "#1 SWG" in listing and "/calendar/" not in listing
+    assert "no calendar feed yet" in listing and "/meeting ics" in listing
+    shared = running.command("/meeting", "ics SWG").reply_text
+    url = re.search(r"http://wgbot\.test/calendar/[A-Za-z0-9_-]+\.ics", shared)
+    assert url
+    assert url.group(0) in running.command("/meeting", "list").reply_text

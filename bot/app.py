@@ -120,8 +120,8 @@ def build_bot(
     )
 
 
-def wsgi_app(bot: Bot) -> Any:
-    """The HTTP front for a bot: Bolt at /slack/*, /healthz, and the features' pages."""
+def wsgi_app(bot: Bot, *, slack_over_http: bool = True) -> Any:
+    """The HTTP front for a bot: Bolt at /slack/* (unless Socket Mode), /healthz, pages."""
     from bot.slack.web import WsgiApp
 
-    return WsgiApp(bot.rt, bot.bolt, bot.registry.pages)
+    return WsgiApp(bot.rt, bot.bolt if slack_over_http else None, bot.registry.pages)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import signal
@@ -91,15 +92,33 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         stop.set()
 
     if args.socket_mode:
+        from bot.app import wsgi_app
         from bot.slack.socket_mode import SocketMode
+        from bot.slack.web import make_server
 
+        # Slack comes over the WebSocket, but the links the bot posts (calendar feeds,
+        # minutes pages) and /healthz still need an HTTP server on PORT.
+        pages = make_server(
+            wsgi_app(bot, slack_over_http=False), settings.host, settings.port, threads=args.threads
+        )
+        pages_thread = threading.Thread(
+            target=_serve_until_closed, args=(pages,), name="pages", daemon=True
+        )
+        pages_thread.start()
         handler = SocketMode(bot.bolt, settings.slack_app_token or "")
         signal.signal(signal.SIGTERM, on_signal)
         signal.signal(signal.SIGINT, on_signal)
         handler.connect()
-        print("wgbot: connected to Slack over Socket Mode", file=sys.stderr)
+        print(
+            "wgbot: connected to Slack over Socket Mode; pages and /healthz on "
+            f"http://{settings.host}:{pages.effective_port}",
+            file=sys.stderr,
+            flush=True,
+        )
         stop.wait()
         handler.close()
+        pages.close()
+        pages_thread.join(5)
         bot.stop()
         return 0
 
@@ -126,6 +145,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         bot.stop()
     return 0
+
+
+def _serve_until_closed(server: Any) -> None:
+    # close() from another thread pulls the sockets from under waitress's select().
+    with contextlib.suppress(OSError, ValueError):
+        server.run()
 
 
 def _roles(args: argparse.Namespace) -> dict[str, bool]:
@@ -226,8 +251,14 @@ def _run_with_database(command: CliCommand) -> Callable[[argparse.Namespace, Set
 
         upgrade(settings.database_url)
         db = Database(settings.database_url, pool_size=1)
+
+        def this_workspace() -> str | None:
+            from bot.slack.oauth import team_of_token
+
+            return team_of_token(settings)
+
         try:
-            return command.run(args, db)
+            return command.run(args, db, this_workspace)
         finally:
             db.dispose()
 

@@ -128,8 +128,14 @@ def load_settings(
         api_url += "/"
     signing_secret = env.get("SLACK_SIGNING_SECRET", "").strip() or None
     bot_token = _token(env, "SLACK_BOT_TOKEN", ("xoxb-",))
-    if bot_token and not signing_secret:
-        raise ConfigError("SLACK_SIGNING_SECRET", "is required when SLACK_BOT_TOKEN is set")
+    app_token = _token(env, "SLACK_APP_TOKEN", ("xapp-",))
+    # Over HTTP every request is verified with the signing secret; in Socket Mode
+    # (an app-level token) Slack authenticates the WebSocket instead.
+    if bot_token and not signing_secret and not app_token:
+        raise ConfigError(
+            "SLACK_SIGNING_SECRET",
+            "is required when SLACK_BOT_TOKEN is set (unless SLACK_APP_TOKEN selects Socket Mode)",
+        )
     admins = frozenset(a.strip() for a in env.get("WGBOT_ADMINS", "").split(",") if a.strip())
     level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
@@ -141,7 +147,7 @@ def load_settings(
         database_url=_database_url(env),
         slack_bot_token=bot_token,
         slack_signing_secret=signing_secret,
-        slack_app_token=_token(env, "SLACK_APP_TOKEN", ("xapp-",)),
+        slack_app_token=app_token,
         slack_client_id=env.get("SLACK_CLIENT_ID", "").strip() or None,
         slack_client_secret=env.get("SLACK_CLIENT_SECRET", "").strip() or None,
         slack_api_url=api_url,

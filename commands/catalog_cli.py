@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from bot.clock import SystemClock
@@ -34,11 +35,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     exp.set_defaults(file=None)
 
 
-def run(args: argparse.Namespace, db: Database) -> int:
+def run(args: argparse.Namespace, db: Database, this_workspace: Callable[[], str | None]) -> int:
     """Import or export; the caller owns the (migrated) database."""
     try:
         with db.read() as s:
-            team = the_only_workspace(s, requested=args.team)
+            team = the_only_workspace(s, requested=args.team, token_team=this_workspace)
         if args.action == "export":
             with db.read() as s:
                 text = export_catalog(s, team_id=team)

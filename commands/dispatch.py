@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError
@@ -26,11 +26,13 @@ from bot.commands.base import (
     ViewResult,
 )
 from bot.commands.registry import Registry
+from bot.db import DeadlineExceeded
 from bot.errors import Conflict, NotFound, PermissionDenied, UsageError, WgbotError
 from bot.models import ProcessedEvent
 from bot.render import blocks as bk
 from bot.runtime import Runtime
 from bot.services.common import ensure_workspace_known, insert_ignore
+from bot.services.lifecycle import mark_uninstalled
 from bot.slackfmt import escape, neutralize
 
 log = logging.getLogger(__name__)
@@ -45,6 +47,9 @@ class Identity:
     channel_name: str = ""
     trigger_id: str | None = None
     console: bool = False
+    # time.monotonic() by which the answer must be ready (Slack waits 3 s for an ack):
+    # a write that cannot commit before it rolls back instead.
+    deadline: float | None = None
 
 
 def error_reply(exc: Exception) -> Reply:
@@ -63,6 +68,12 @@ def error_reply(exc: Exception) -> Reply:
         return Reply(text=f":mag: {neutralize(str(exc))}")
     if isinstance(exc, Conflict | WgbotError):
         return Reply(text=f":warning: {neutralize(str(exc))}")
+    if isinstance(exc, DeadlineExceeded):
+        log.warning("answer not ready in time, rolled back: %s", exc)
+        return Reply(
+            text=":hourglass: The bot's database was too busy to answer in time, so nothing "
+            "was saved. Please run the command again in a moment."
+        )
     ref = uuid.uuid4().hex[:8]
     log.exception("unexpected error (reference %s)", ref)
     return Reply(
@@ -80,8 +91,8 @@ def in_transaction(
     families: Mapping[str, Router] | None = None,
 ) -> T:
     """Run fn with a fresh Ctx in one transaction; commit, then wake the outbox."""
-    scope = rt.db.write if writes else rt.db.read
-    with scope() as session:
+    scope = rt.db.write(who.deadline) if writes else rt.db.read()
+    with scope as session:
         now = rt.clock.now()
         if writes:
             ensure_workspace_known(session, team_id=who.team_id, now=now)
@@ -151,6 +162,8 @@ def publish_home(ctx: Ctx, sections: Sequence[Callable[[Ctx], list[dict[str, Any
 
 
 def _answer_privately(rt: Runtime, who: Identity, reply: Reply, channel_id: str | None) -> None:
+    # The error answer is queued whatever time is left: it goes out through the outbox.
+    who = replace(who, deadline=None)
     try:
         in_transaction(rt, who, lambda ctx: send_private(ctx, reply, channel_id))
     except Exception:
@@ -170,6 +183,23 @@ class Dispatcher:
     def answer_privately(self, who: Identity, reply: Reply, channel_id: str | None) -> None:
         """Queue an answer only `who` sees (ephemeral in the channel, else a DM)."""
         self.in_transaction(who, lambda ctx: send_private(ctx, reply, channel_id))
+
+    def uninstalled(self, team_id: str) -> int:
+        """The app left the workspace: remember it; the outbox posts nothing more there."""
+        who = Identity(team_id=team_id, user_id="")
+        return self.in_transaction(
+            who, lambda ctx: mark_uninstalled(ctx.session, team_id=team_id, now=ctx.now)
+        )
+
+    def direct_message(self, team_id: str, user_id: str) -> None:
+        """Someone wrote to the bot in its Messages tab: a short help, in that DM."""
+        who = Identity(team_id=team_id, user_id=user_id)
+        reply = Reply(
+            text="Hi! I work through slash commands in your channels: "
+            "`/wg help` lists them all, `/meeting next` shows the next meeting in your "
+            "time zone, `/action list mine` your action items, `/issue` files a support issue."
+        )
+        self.in_transaction(who, lambda ctx: send_private(ctx, reply, None))
 
     def publish_home(self, who: Identity) -> None:
         """Build and queue the App Home tab from every feature's section."""

@@ -31,12 +31,16 @@ HomeSection = Callable[[Ctx], list[dict[str, Any]]]
 
 @dataclass(frozen=True)
 class CliCommand:
-    """A `wgbot NAME …` subcommand, run on the migrated database; returns the exit status."""
+    """A `wgbot NAME …` subcommand, run on the migrated database; returns the exit status.
+
+    `this_workspace()` asks Slack which workspace SLACK_BOT_TOKEN belongs to (None
+    without a token or an answer), for tools that act on "the" workspace.
+    """
 
     name: str
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace, Database], int]
+    run: Callable[[argparse.Namespace, Database, Callable[[], str | None]], int]
 
 
 @dataclass

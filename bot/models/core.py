@@ -22,6 +22,9 @@ class Workspace(Base):
     default_channel: Mapped[str | None] = mapped_column(String(32))
     digest_channel: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Set by app_uninstalled / tokens_revoked: the outbox posts nothing more there
+    # until a request from the workspace shows the app is back.
+    uninstalled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 class BotAdmin(Base):

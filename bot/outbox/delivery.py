@@ -23,7 +23,7 @@ from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
 from bot.db import Database
-from bot.models import OutboxMessage
+from bot.models import OutboxMessage, Workspace
 
 log = logging.getLogger(__name__)
 
@@ -178,7 +178,11 @@ class OutboxWorker:
             if row is None or row.claimed_by != self.worker_id:
                 return False
             ref = s.get(OutboxMessage, row.ref_id) if row.ref_id else None
+            workspace = s.get(Workspace, row.team_id)
+            uninstalled = workspace is not None and workspace.uninstalled_at is not None
             s.expunge_all()
+        if uninstalled:
+            return self._cancel(row, "the app was uninstalled from this workspace")
         payload = dict(row.payload)
         ref_as = payload.pop("$ref_as", None)
         if ref_as:
@@ -251,6 +255,17 @@ class OutboxWorker:
                 .values(**values)
             )
             return bool(res.rowcount == 1) and values["status"] != "pending"  # type: ignore[attr-defined]
+
+    def _cancel(self, row: OutboxMessage, reason: str) -> bool:
+        """Not sent, on purpose (the workspace uninstalled the app): not a failure."""
+        log.info("outbox %s %s cancelled: %s", row.id, row.method, reason)
+        with self.db.write() as s:
+            res = s.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == row.id, OutboxMessage.claimed_by == self.worker_id)
+                .values(status="cancelled", last_error=reason, claimed_by=None, claimed_until=None)
+            )
+            return bool(res.rowcount == 1)  # type: ignore[attr-defined]
 
     def _release(self, row: OutboxMessage, *, delay: float, count_attempt: bool) -> None:
         with self.db.write() as s:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -64,12 +65,23 @@ _NEXT_NUMBER = text(
 _KNOWN_WORKSPACES: set[tuple[str, str]] = set()
 
 
+def forget_known_workspace(team_id: str) -> None:
+    """The next request from `team_id` looks at its row again (e.g. after an uninstall)."""
+    for key in [k for k in _KNOWN_WORKSPACES if k[1] == team_id]:
+        _KNOWN_WORKSPACES.discard(key)
+
+
 def ensure_workspace_known(session: Session, *, team_id: str, now: datetime) -> None:
     """Make sure the workspace row exists; after the first time, without a query."""
     key = (str(session.get_bind().engine.url), team_id)
     if key in _KNOWN_WORKSPACES:
         return
-    if session.get(Workspace, team_id) is not None:
+    ws = session.get(Workspace, team_id)
+    if ws is not None:
+        if ws.uninstalled_at is not None:
+            # A request from the workspace: the app is back.
+            ws.uninstalled_at = None
+            return
         # Committed before this transaction, and workspace rows are never deleted.
         _KNOWN_WORKSPACES.add(key)
         return
@@ -115,16 +127,28 @@ def mark_once(session: Session, *, team_id: str, key: str, now: datetime) -> boo
     )
 
 
-def the_only_workspace(session: Session, *, requested: str | None) -> str:
-    """The team a command-line tool acts on: the one asked for, else the only one known."""
+def the_only_workspace(
+    session: Session,
+    *,
+    requested: str | None,
+    token_team: Callable[[], str | None] = lambda: None,
+) -> str:
+    """The team a command-line tool acts on.
+
+    The one asked for; else the only one in the database; else, on a fresh install,
+    the workspace of the bot token (`token_team`, Slack's auth.test).
+    """
     if requested:
         return requested
     teams = list(session.scalars(select(Workspace.team_id).order_by(Workspace.team_id)))
     if len(teams) == 1:
         return str(teams[0])
     if not teams:
+        team = token_team()
+        if team:
+            return team
         raise UsageError(
-            "No workspace has used the bot yet; pass --team T0123ABCD (your Slack team id, "
-            "or TCONSOLE for the local console)."
+            "No workspace has used the bot yet and SLACK_BOT_TOKEN does not name one; "
+            "pass --team T0123ABCD (your Slack team id, or TCONSOLE for the local console)."
         )
     raise UsageError(f"Several workspaces use this database ({', '.join(teams)}); pass --team.")

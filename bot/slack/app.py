@@ -66,16 +66,9 @@ def build_bolt_app(dispatcher: Dispatcher, bots: InstalledBots | None = None) ->
         )
         kwargs["authorize"] = bots.authorizer()
     app = App(**kwargs)
-    listeners.register(app, dispatcher)
-
-    if bots is not None:
-        installed = bots
-
-        def on_uninstall(body: dict[str, Any]) -> None:
-            installed.forget(body.get("team_id"), body.get("enterprise_id"))
-
-        app.event("app_uninstalled")(on_uninstall)
-        app.event("tokens_revoked")(on_uninstall)
+    listeners.register(
+        app, dispatcher, forget_installation=bots.forget if bots is not None else None
+    )
 
     @app.error
     def on_error(error: Exception) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -20,6 +21,19 @@ from bot.commands.dispatch import Dispatcher, Identity
 from bot.slack import payloads
 
 log = logging.getLogger(__name__)
+
+# The Events API subscriptions (as the manifests name them) these listeners serve.
+SUBSCRIBED_EVENTS = frozenset(
+    {
+        "app_home_opened",
+        "app_mention",
+        "app_uninstalled",
+        "tokens_revoked",
+        "message.channels",
+        "message.groups",
+        "message.im",
+    }
+)
 
 _ANY = re.compile(".+")
 
@@ -55,8 +69,17 @@ def _permalink(client: WebClient, channel: str, ts: Any) -> str | None:
         return None
 
 
-def register(app: App, dispatcher: Dispatcher) -> None:
-    """Bind slash commands, buttons, modals, shortcuts and events to the Dispatcher."""
+def register(
+    app: App,
+    dispatcher: Dispatcher,
+    *,
+    forget_installation: Callable[[str | None, str | None], None] | None = None,
+) -> None:
+    """Bind slash commands, buttons, modals, shortcuts and events to the Dispatcher.
+
+    `forget_installation(team_id, enterprise_id)` drops an OAuth installation when the
+    app is uninstalled (several workspaces); a single workspace has none to drop.
+    """
     registry = dispatcher.registry
 
     # One listener for every family: Bolt tries listeners in turn, so one regex
@@ -112,8 +135,27 @@ def register(app: App, dispatcher: Dispatcher) -> None:
     @app.event("message")
     def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
         message = payloads.message_event(event)
-        if message is not None:
-            dispatcher.run_message(payloads.team_of(body), body.get("event_id"), message)
+        if message is None:
+            return
+        team_id = payloads.team_of(body)
+        if event.get("channel_type") == "im":
+            # The bot's Messages tab: nothing is captured there, a help answer is.
+            if message.subtype is None and message.user_id:
+                dispatcher.direct_message(team_id, message.user_id)
+            return
+        dispatcher.run_message(team_id, body.get("event_id"), message)
+
+    def on_uninstall(body: dict[str, Any], event: dict[str, Any]) -> None:
+        if event.get("type") == "tokens_revoked" and not (event.get("tokens") or {}).get("bot"):
+            return  # only user tokens were revoked: the bot still works
+        team_id = payloads.team_of(body)
+        if forget_installation is not None:
+            forget_installation(team_id, body.get("enterprise_id"))
+        cancelled = dispatcher.uninstalled(team_id)
+        log.info("uninstalled from %s; %d queued messages cancelled", team_id, cancelled)
+
+    app.event("app_uninstalled")(on_uninstall)
+    app.event("tokens_revoked")(on_uninstall)
 
     @app.event("app_home_opened")
     def on_home(body: dict[str, Any], event: dict[str, Any]) -> None:

@@ -137,3 +137,24 @@ def single_token_lookup(settings: Settings) -> TokenLookup:
         return token
 
     return lookup
+
+
+def team_of_token(settings: Settings) -> str | None:
+    """The workspace SLACK_BOT_TOKEN belongs to (auth.test), or None (no token, no answer)."""
+    if not settings.slack_bot_token:
+        return None
+    from slack_sdk import WebClient
+
+    client = WebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_url,
+        timeout=10,
+        retry_handlers=[],
+    )
+    try:
+        answer = client.auth_test()
+    except Exception as exc:
+        log.warning("auth.test failed: %s", exc)
+        return None
+    team = answer.get("team_id")
+    return str(team) if team else None

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from bot.commands.base import ActionInfo, MessageEvent, ShortcutMessage
 from bot.commands.dispatch import Identity
+
+# Slack gives up on an acknowledgement after 3 s; ours must be ready well before, or
+# what it would have said is rolled back (commands, clicks, form submissions).
+ACK_BUDGET_S = 2.5
+
+
+def ack_deadline() -> float:
+    return time.monotonic() + ACK_BUDGET_S
+
 
 # Messages the bot should not treat as people speaking.
 _IGNORED_SUBTYPES = {
@@ -33,6 +43,7 @@ def command_identity(body: dict[str, Any]) -> Identity:
         channel_id=str(body.get("channel_id", "")),
         channel_name=str(body.get("channel_name", "")),
         trigger_id=body.get("trigger_id"),
+        deadline=ack_deadline(),
     )
 
 
@@ -59,6 +70,7 @@ def action_info(body: dict[str, Any]) -> tuple[ActionInfo, Identity]:
         user_id=str((body.get("user") or {}).get("id", "")),
         channel_id=info.channel_id,
         trigger_id=body.get("trigger_id"),
+        deadline=ack_deadline(),
     )
     return info, who
 
@@ -100,7 +112,11 @@ def view_fields(values: Any) -> dict[str, Any]:
 def view_submission(body: dict[str, Any]) -> tuple[str, dict[str, Any], str, Identity]:
     """(callback_id, fields, private_metadata, who) of a view_submission."""
     view = body.get("view") or {}
-    who = Identity(team_id=team_of(body), user_id=str((body.get("user") or {}).get("id", "")))
+    who = Identity(
+        team_id=team_of(body),
+        user_id=str((body.get("user") or {}).get("id", "")),
+        deadline=ack_deadline(),
+    )
     return (
         str(view.get("callback_id", "")),
         view_fields((view.get("state") or {}).get("values") or {}),
@@ -126,6 +142,7 @@ def shortcut_message(
         user_id=str((body.get("user") or {}).get("id", "")),
         channel_id=channel_id,
         trigger_id=body.get("trigger_id"),
+        deadline=ack_deadline(),
     )
     return msg, who
 
@@ -138,14 +155,17 @@ def message_event(event: dict[str, Any]) -> MessageEvent | None:
     channel = str(event.get("channel", ""))
     if subtype == "message_changed":
         new = event.get("message") or {}
+        prev = event.get("previous_message") or {}
         if new.get("bot_id"):
             return None
         return MessageEvent(
             channel_id=channel,
-            user_id=str(new.get("user", "")),
+            user_id=str(new.get("user") or prev.get("user") or ""),
             text=str(new.get("text", "")),
-            ts=str(new.get("ts", "")),
-            thread_ts=new.get("thread_ts"),
+            # Some edits (e.g. an unfurl added) carry no ts in `message`: the edited
+            # line is the one `previous_message` names.
+            ts=str(new.get("ts") or prev.get("ts") or ""),
+            thread_ts=new.get("thread_ts") or prev.get("thread_ts"),
             subtype="message_changed",
         )
     if subtype == "message_deleted":

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -35,6 +37,40 @@ def _status(code: int) -> str:
     return f"{code} {_REASONS.get(code, 'Status')}"
 
 
+class ReplayGuard:
+    """Signatures of the signed requests seen within Slack's 5-minute window.
+
+    Slack signs `v0:{timestamp}:{body}` and refuses nothing older than 5 minutes, so a
+    request captured on the way could be sent again within that window: the second
+    copy is answered without being run. Kept per process (see README, Security).
+    """
+
+    WINDOW_S = 300.0
+
+    def __init__(self) -> None:
+        self._seen: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self._next_prune = 0.0
+
+    def first(self, key: str) -> bool:
+        """Record `key`; False if it was seen within the window."""
+        now = time.monotonic()
+        with self._lock:
+            if now >= self._next_prune:
+                self._seen = {k: t for k, t in self._seen.items() if now - t < self.WINDOW_S}
+                self._next_prune = now + 10.0
+            seen_at = self._seen.get(key)
+            if seen_at is not None and now - seen_at < self.WINDOW_S:
+                return False
+            self._seen[key] = now
+            return True
+
+    def forget(self, key: str) -> None:
+        """A request that failed may be retried with the same signature."""
+        with self._lock:
+            self._seen.pop(key, None)
+
+
 class WsgiApp:
     """Routes /slack/* to Bolt, /healthz to a database check, the rest to the pages."""
 
@@ -42,6 +78,7 @@ class WsgiApp:
         self.rt = rt
         self.bolt = bolt_app
         self.pages = pages or PageRoutes()
+        self.replays = ReplayGuard()
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
@@ -69,8 +106,6 @@ class WsgiApp:
     def _slack(
         self, environ: dict[str, Any], start_response: StartResponse, method: str
     ) -> Iterable[bytes]:
-        from slack_bolt.request import BoltRequest
-
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -86,6 +121,47 @@ class WsgiApp:
             headers["content-type"] = environ["CONTENT_TYPE"]
         if method == "GET" and not self.rt.settings.oauth_enabled:
             return self._send(start_response, 404, "text/plain; charset=utf-8", b"not found\n")
+        replay_key = self._replay_key(method, body, headers)
+        if replay_key is not None and not self.replays.first(replay_key):
+            # The same signed request again (same timestamp, same signature): it was
+            # answered once; running it again would repeat its effect.
+            log.warning("replayed request on %s ignored", environ.get("PATH_INFO"))
+            return self._send(start_response, 200, "text/plain; charset=utf-8", b"")
+        statuses: list[str] = []
+
+        def noting_status(status: str, *args: Any) -> Any:
+            statuses.append(status)
+            return start_response(status, *args)
+
+        try:
+            return self._dispatch_to_bolt(environ, noting_status, method, body, headers)
+        finally:
+            # Only an answered request is one: after a failure (a 500 asks Slack to
+            # retry an event) the same signature may come again and must run.
+            if replay_key is not None and not (statuses and statuses[0].startswith("2")):
+                self.replays.forget(replay_key)
+
+    def _replay_key(
+        self, method: str, body: str, headers: dict[str, str | Sequence[str]]
+    ) -> str | None:
+        """The signature of a correctly signed POST (what a replay would repeat), else None."""
+        if method != "POST":
+            return None
+        signature = headers.get("x-slack-signature")
+        if not isinstance(signature, str) or not signature or not self._signed(body, headers):
+            return None
+        return signature
+
+    def _dispatch_to_bolt(
+        self,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+        method: str,
+        body: str,
+        headers: dict[str, str | Sequence[str]],
+    ) -> Iterable[bytes]:
+        from slack_bolt.request import BoltRequest
+
         try:
             req = BoltRequest(body=body, query=environ.get("QUERY_STRING", ""), headers=headers)
             flow = self.bolt.oauth_flow

@@ -267,6 +267,7 @@ class FakeSlack:
         # Other workspaces (OAuth installs): bot token -> team, and OAuth codes.
         self._workspaces: dict[str, Json] = {}
         self._oauth_codes: dict[str, str] = {}
+        self._extra_methods: dict[str, Callable[[Json, str | None], Json]] = {}
 
         self._api: dict[str, Callable[[Json], Json]] = {
             "api.test": self._api_test,
@@ -772,10 +773,18 @@ class FakeSlack:
         except (ConnectionError, TimeoutError, ValueError):
             pass  # client gone (timed out on a hung call, or server stopping)
 
+    def add_method(self, method: str, fn: Callable[[Json, str | None], Json]) -> None:
+        """Answer `method` with fn(params, token) (e.g. Socket Mode's apps.connections.open)."""
+        with self._lock:
+            self._extra_methods[method] = fn
+
     def _dispatch(self, method: str, call: Call) -> Json:
         api = self._api.get(method)
         if method == "oauth.v2.access":
             return self._oauth_v2_access(call.params)
+        extra = self._extra_methods.get(method)
+        if extra is not None:
+            return extra(call.params, call.token)
         if api is None:
             return {"ok": False, "error": "unknown_method", "req_method": method}
         if self.require_token and not call.token:

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from bot.app import registry
+from bot.slack.listeners import SUBSCRIBED_EVENTS
 from bot.slack.oauth import BOT_SCOPES
 
 FAMILIES, SHORTCUTS = registry().families, registry().shortcuts
@@ -31,6 +32,12 @@ def test_manifest_matches_the_code(name: str) -> None:
     )
     assert sorted(manifest["oauth_config"]["scopes"]["bot"]) == sorted(BOT_SCOPES)
     events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
-    assert {"message.channels", "app_home_opened"} <= events
+    # Every subscribed event has a listener, and every listened event is subscribed.
+    assert events == set(SUBSCRIBED_EVENTS), (
+        f"subscribed, no listener: {events - SUBSCRIBED_EVENTS}; "
+        f"listened, not subscribed: {SUBSCRIBED_EVENTS - events}"
+    )
+    assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    assert "message.im" in events and "im:history" in manifest["oauth_config"]["scopes"]["bot"]
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is (name == "manifest.socket.yml")

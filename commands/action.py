@@ -5,19 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from bot.actions import dates
 from bot.actions import reminders as action_reminders
 from bot.actions import service as actions
 from bot.actions.models import ActionItem
 from bot.actions.parsing import split_action
 from bot.commands.base import Ctx, Reply, Router, split_args
 from bot.commands.registry import Registry
-from bot.errors import NotFound, UsageError
+from bot.errors import UsageError
 from bot.grammar import is_user, parse_number, parse_user
-from bot.minutes import service as minutes
 from bot.render import blocks as bk
 from bot.render import render
-from bot.services.hooks import first_slot
 from bot.slackfmt import escape
 
 router = Router(
@@ -63,40 +60,6 @@ def parse_add(text: str) -> AddRequest:
     return AddRequest(parsed.owners, parsed.task, parsed.due_text)
 
 
-def _due(ctx: Ctx, text: str, usage: str) -> actions.Due:
-    tz = ctx.rt.directory.user_tz(ctx.session, ctx.team_id, ctx.user_id)
-    try:
-        return actions.Due(dates.parse_due(text, now=ctx.now, tz=tz), tz)
-    except dates.DateError as exc:
-        raise UsageError(escape(str(exc)), usage=usage) from None
-
-
-def _known_users(ctx: Ctx, users: tuple[str, ...] | list[str]) -> None:
-    for uid in users:
-        if ctx.rt.directory.user(ctx.session, ctx.team_id, uid) is None:
-            raise NotFound(f"Slack does not know the user <@{uid}> in this workspace.")
-
-
-def _chairs(ctx: Ctx, channel_id: str | None) -> set[str]:
-    if not channel_id:
-        return set()
-    chairs = minutes.chairs_of_channel(ctx.session, team_id=ctx.team_id, channel_id=channel_id)
-    for lookup in (ctx.rt.hooks.current_meeting, ctx.rt.hooks.next_meeting):
-        slot = first_slot(lookup, ctx.session, ctx.team_id, channel_id, ctx.now)
-        if slot is not None:
-            chairs.update(slot.chairs)
-    return chairs
-
-
-def _editable(ctx: Ctx, number: int, doing: str) -> ActionItem:
-    row = actions.get_item(ctx.session, team_id=ctx.team_id, number=number)
-    admin = ctx.is_admin()
-    actions.require_edit(
-        row, ctx.user_id, chairs=_chairs(ctx, row.channel_id), is_admin=admin, doing=doing
-    )
-    return row
-
-
 def _number(args: str, usage: str) -> tuple[int, list[str]]:
     words = split_args(args, usage)
     if not words:
@@ -114,17 +77,17 @@ def _show(row: ActionItem, ctx: Ctx, note: str = "", public: bool = False) -> Re
 @router.sub("add", ADD_USAGE, "Record an action item (owners and a due date are optional).")
 def add(ctx: Ctx, args: str) -> Reply:
     req = parse_add(args)
-    _known_users(ctx, req.owners)
-    due = _due(ctx, req.due_text, ADD_USAGE) if req.due_text else None
-    row = actions.add_item(
+    row = actions.record_item(
         ctx.session,
+        directory=ctx.rt.directory,
         team_id=ctx.team_id,
+        user_id=ctx.user_id,
         text=req.task,
         owners=req.owners,
-        created_by=ctx.user_id,
+        due_text=req.due_text,
         now=ctx.now,
         channel_id=ctx.channel_id or None,
-        due=due,
+        usage=ADD_USAGE,
     )
     return _show(row, ctx, note="Recorded", public=True)
 
@@ -169,16 +132,30 @@ def show(ctx: Ctx, args: str) -> Reply:
 @router.sub("done", DONE_USAGE, "Close an item (owners, its creator, chairs, admins).")
 def done(ctx: Ctx, args: str) -> Reply:
     number, _ = _number(args, DONE_USAGE)
-    row = _editable(ctx, number, "close it")
-    actions.set_status(row, status="done", user_id=ctx.user_id, now=ctx.now)
+    row = actions.close_item(
+        ctx.session,
+        hooks=ctx.rt.hooks,
+        team_id=ctx.team_id,
+        number=number,
+        user_id=ctx.user_id,
+        is_admin=ctx.is_admin,
+        now=ctx.now,
+    )
     return _show(row, ctx, note="Done", public=True)
 
 
 @router.sub("reopen", REOPEN_USAGE, "Open a closed item again.")
 def reopen(ctx: Ctx, args: str) -> Reply:
     number, _ = _number(args, REOPEN_USAGE)
-    row = _editable(ctx, number, "reopen it")
-    actions.set_status(row, status="open", user_id=ctx.user_id, now=ctx.now)
+    row = actions.reopen_item(
+        ctx.session,
+        hooks=ctx.rt.hooks,
+        team_id=ctx.team_id,
+        number=number,
+        user_id=ctx.user_id,
+        is_admin=ctx.is_admin,
+        now=ctx.now,
+    )
     return _show(row, ctx, note="Reopened", public=True)
 
 
@@ -190,9 +167,17 @@ def assign(ctx: Ctx, args: str) -> Reply:
     owners: list[str] = []
     if [w.lower() for w in rest] not in (["nobody"], ["none"]):
         owners = [parse_user(w, ASSIGN_USAGE) for w in rest]
-    row = _editable(ctx, number, "reassign it")
-    _known_users(ctx, owners)
-    actions.set_owners(row, owners)
+    row = actions.reassign_item(
+        ctx.session,
+        hooks=ctx.rt.hooks,
+        directory=ctx.rt.directory,
+        team_id=ctx.team_id,
+        number=number,
+        user_id=ctx.user_id,
+        is_admin=ctx.is_admin,
+        owners=owners,
+        now=ctx.now,
+    )
     return _show(row, ctx, note="Reassigned", public=True)
 
 
@@ -201,9 +186,19 @@ def due(ctx: Ctx, args: str) -> Reply:
     number, rest = _number(args, DUE_USAGE)
     if not rest:
         raise UsageError("Give the new due date, or `none`.", usage=DUE_USAGE)
-    row = _editable(ctx, number, "change its due date")
     text = " ".join(rest)
-    actions.set_due(row, None if text.lower() in ("none", "never") else _due(ctx, text, DUE_USAGE))
+    row = actions.redate_item(
+        ctx.session,
+        hooks=ctx.rt.hooks,
+        directory=ctx.rt.directory,
+        team_id=ctx.team_id,
+        number=number,
+        user_id=ctx.user_id,
+        is_admin=ctx.is_admin,
+        due_text=None if text.lower() in ("none", "never") else text,
+        now=ctx.now,
+        usage=DUE_USAGE,
+    )
     return _show(row, ctx, note="Due date changed", public=True)
 
 

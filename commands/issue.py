@@ -16,8 +16,8 @@ from bot.commands.base import (
     split_args,
 )
 from bot.commands.registry import Registry
-from bot.errors import NotFound, UsageError
-from bot.grammar import as_number, parse_number, parse_user
+from bot.errors import UsageError
+from bot.grammar import parse_number, parse_user
 from bot.render import render
 from bot.slackfmt import escape
 from bot.support import cards, catalog, issues
@@ -131,10 +131,7 @@ def parse_number_arg(text: str, usage: str) -> tuple[int, str]:
 # -- filing --------------------------------------------------------------------------
 
 
-def _file(ctx: Ctx, new: issues.NewIssue) -> Reply:
-    issue = issues.file_issue(
-        ctx.session, team_id=ctx.team_id, reporter=ctx.user_id, new=new, now=ctx.now
-    )
+def _filed(ctx: Ctx, issue: SupportIssue) -> Reply:
     return Reply.markup(
         render("support/filed.slack.j2", **cards.card_context(ctx.session, issue=issue))
     )
@@ -158,13 +155,17 @@ def new(ctx: Ctx, args: str) -> Reply:
 @router.sub("file", FILE_USAGE, "File an issue in one line (severity defaults to S3).")
 def file_(ctx: Ctx, args: str) -> Reply:
     fa = parse_file(args)
-    product = catalog.resolve_product(ctx.session, team_id=ctx.team_id, query=fa.product)
-    return _file(
-        ctx,
-        issues.NewIssue(
-            title=fa.title, product_id=product.id, severity=fa.severity, filed_in=ctx.channel_id
-        ),
+    issue = issues.file_by_name(
+        ctx.session,
+        team_id=ctx.team_id,
+        reporter=ctx.user_id,
+        product=fa.product,
+        title=fa.title,
+        severity=fa.severity,
+        filed_in=ctx.channel_id,
+        now=ctx.now,
     )
+    return _filed(ctx, issue)
 
 
 def issue_modal(
@@ -274,48 +275,25 @@ def submit_issue(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResult:
         meta = {}
     if not isinstance(meta, dict):
         meta = {}
-    errors: dict[str, str] = {}
-    title = issues.clean_title(str(values.get("title") or ""))
-    if not title:
-        errors["title"] = "The issue needs a title."
-    elif len(title) > TITLE_MAX:
-        errors["title"] = f"Keep the title under {TITLE_MAX} characters."
-    raw_product = str(values.get("product") or "").strip()
-    product_id: int | None = None
-    if not raw_product:
-        errors["product"] = "Pick a product."
-    elif as_number(raw_product) is not None:
-        product_id = as_number(raw_product)
-    else:
-        try:
-            product_id = catalog.resolve_product(
-                ctx.session, team_id=ctx.team_id, query=raw_product
-            ).id
-        except NotFound as exc:
-            errors["product"] = str(exc)[:150]
-    severity = str(values.get("severity") or DEFAULT_SEVERITY)
-    if severity not in SEVERITIES:
-        errors["severity"] = "Pick a severity from S1 to S4."
-    description = str(values.get("description") or "")
-    if len(description) > DESCRIPTION_MAX:
-        errors["description"] = f"Keep the description under {DESCRIPTION_MAX} characters."
-    if errors or product_id is None:
-        return ViewResult(errors=errors)
     channel = str(meta.get("channel") or "")
-    reply = _file(
-        ctx,
-        issues.NewIssue(
-            title=title,
-            product_id=product_id,
-            severity=severity,
-            description=description,
-            version=str(values.get("version") or "") or None,
-            filed_in=channel or None,
-            source_channel=str(meta.get("source_channel") or "") or None,
-            source_ts=str(meta.get("source_ts") or "") or None,
-            source_link=str(meta.get("link") or "") or None,
-        ),
+    form = issues.IssueForm(
+        title=str(values.get("title") or ""),
+        product=str(values.get("product") or ""),
+        severity=str(values.get("severity") or DEFAULT_SEVERITY),
+        description=str(values.get("description") or ""),
+        version=str(values.get("version") or "") or None,
+        filed_in=channel or None,
+        source_channel=str(meta.get("source_channel") or "") or None,
+        source_ts=str(meta.get("source_ts") or "") or None,
+        source_link=str(meta.get("link") or "") or None,
     )
+    try:
+        issue = issues.file_from_form(
+            ctx.session, team_id=ctx.team_id, reporter=ctx.user_id, form=form, now=ctx.now
+        )
+    except issues.FormErrors as exc:
+        return ViewResult(errors=exc.errors)
+    reply = _filed(ctx, issue)
     return ViewResult(notice=reply, notice_channel=channel or None)
 
 
@@ -346,59 +324,37 @@ def _issue(ctx: Ctx, number: int) -> SupportIssue:
     return issues.get_issue(ctx.session, team_id=ctx.team_id, number=number)
 
 
-def _list_filters(ctx: Ctx, words: list[str]) -> tuple[int | None, int | None, str]:
-    """Product and provider from the words after the scope: `[product] [provider]`."""
-    if not words:
-        return None, None, ""
-    whole = " ".join(words)
-    prov = catalog.provider_exact(ctx.session, team_id=ctx.team_id, name=whole)
-    if prov is not None:
-        return None, prov.id, f"provider {prov.name}"
-    for i in range(len(words) - 1, 0, -1):
-        prov = catalog.provider_exact(ctx.session, team_id=ctx.team_id, name=" ".join(words[i:]))
-        if prov is None:
-            continue
-        product = catalog.resolve_product(
-            ctx.session, team_id=ctx.team_id, query=" ".join(words[:i])
-        )
-        return product.id, prov.id, f"{product.name}, provider {prov.name}"
-    try:
-        product = catalog.resolve_product(ctx.session, team_id=ctx.team_id, query=whole)
-    except NotFound as not_a_product:
-        try:
-            found = catalog.find_provider(ctx.session, team_id=ctx.team_id, name=whole)
-        except NotFound:
-            raise not_a_product from None
-        return None, found.id, f"provider {found.name}"
-    return product.id, None, product.name
-
-
 @router.sub("list", LIST_USAGE, "Issues, newest first (20 at most, with the total).", writes=False)
 def list_(ctx: Ctx, args: str) -> Reply:
     la = parse_list(args)
-    product_id, provider_id, label = _list_filters(ctx, la.filter_words)
-    page = issues.list_issues(
+    found = issues.find_issues(
         ctx.session,
         team_id=ctx.team_id,
         scope=la.scope,
         user_id=ctx.user_id,
-        product_id=product_id,
-        provider_id=provider_id,
+        filter_words=la.filter_words,
     )
-    rows = page.rows
-    products, providers = issues.names_for(ctx.session, team_id=ctx.team_id, issues=rows)
     return Reply.markup(
         render(
             "support/issue_list.slack.j2",
-            page=page,
+            page=found.page,
             cap=issues.COUNT_CAP,
-            rows=rows,
+            rows=found.page.rows,
             scope=la.scope,
-            label=label,
-            products=products,
-            providers=providers,
+            label=_filter_label(found),
+            products=found.product_names,
+            providers=found.providers,
         )
     )
+
+
+def _filter_label(found: issues.IssueListing) -> str:
+    """What the list is filtered by, as its header says it."""
+    if found.product and found.provider:
+        return f"{found.product.name}, provider {found.provider.name}"
+    if found.provider:
+        return f"provider {found.provider.name}"
+    return found.product.name if found.product else ""
 
 
 @router.sub("show", SHOW_USAGE, "An issue with its whole history.", writes=False)
@@ -425,14 +381,15 @@ def ack(ctx: Ctx, args: str) -> Reply:
 
 
 def _assign(ctx: Ctx, number: int, assignee: str) -> Reply:
-    info = ctx.rt.directory.user(ctx.session, ctx.team_id, assignee)
-    if info is None:
-        raise NotFound(f"I cannot find the user <@{assignee}> in this workspace.")
-    if info.is_bot:
-        raise UsageError("Issues are assigned to people, not bots.", usage=ASSIGN_USAGE)
-    issue = _issue(ctx, number)
-    changed = issues.assign(
-        ctx.session, issue=issue, assignee=assignee, actor=ctx.user_id, now=ctx.now
+    changed = issues.assign_person(
+        ctx.session,
+        directory=ctx.rt.directory,
+        team_id=ctx.team_id,
+        number=number,
+        assignee=assignee,
+        actor=ctx.user_id,
+        now=ctx.now,
+        usage=ASSIGN_USAGE,
     )
     if not changed:
         return Reply(text=f"Issue #{number} is already assigned to <@{assignee}>.")

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from bot import outbox
 from bot.commands.base import (
@@ -451,9 +454,15 @@ def on_edit_submit(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResul
     )
 
 
+def live_chairs(session: Session, team_id: str, channel_id: str, now: datetime) -> set[str]:
+    """The chairs of the meeting live in a channel (action items let them edit its items)."""
+    return service.chairs_of_channel(session, team_id=team_id, channel_id=channel_id)
+
+
 def install(registry: Registry) -> None:
     """Live meetings and minutes: /minutes, capture of channel lines, drafts and pages."""
     registry.family(router)
+    registry.hooks.live_chairs.append(live_chairs)
     registry.on_message(capture)
     registry.action("minutes_publish", on_publish)
     registry.action("minutes_edit", on_edit)

@@ -9,17 +9,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot import outbox
 from bot.commands import catalog_cli
 from bot.commands.base import Ctx, Reply, Router, split_args
 from bot.commands.registry import Registry
-from bot.errors import NotFound, UsageError
+from bot.errors import UsageError
 from bot.grammar import CHANNEL_TOKEN, parse_user
 from bot.render import render
 from bot.slackfmt import escape
-from bot.support import catalog, chart, metrics, sla
+from bot.support import admin, catalog, metrics, sla
 from bot.support.catalog_cache import AnswerCache
-from bot.support.models import SupportProduct, SupportProvider
 from bot.support.vocab import (
     ALIAS_MAX,
     NAME_MAX,
@@ -302,22 +300,13 @@ _LOOKUPS = AnswerCache()
 
 
 def _lookup(ctx: Ctx, query: str, today: date) -> Reply:
-    found, m = catalog.resolve_products(ctx.session, team_id=ctx.team_id, query=query)
-    entries = [
-        {
-            "product": p,
-            "supports": catalog.support_for(
-                ctx.session, team_id=ctx.team_id, product_id=p.id, today=today
-            ),
-        }
-        for p in found[:5]
-    ]
+    found = catalog.lookup(ctx.session, team_id=ctx.team_id, query=query, today=today)
     markup = render(
         "support/lookup.slack.j2",
         query=query,
-        how=m.how,
-        entries=entries,
-        more=len(found) - len(entries),
+        how=found.how,
+        entries=found.entries,
+        more=found.more,
         severities=SEVERITIES,
         duration=format_duration,
     )
@@ -344,8 +333,7 @@ def products(ctx: Ctx, args: str) -> Reply:
     "providers", "/support providers", "Every provider with its role and open issues.", writes=False
 )
 def providers(ctx: Ctx, args: str) -> Reply:
-    rows = catalog.providers(ctx.session, team_id=ctx.team_id)
-    counts = catalog.open_issue_counts(ctx.session, team_id=ctx.team_id)
+    rows, counts = catalog.providers_with_counts(ctx.session, team_id=ctx.team_id)
     return Reply.markup(render("support/providers.slack.j2", providers=rows[:100], counts=counts))
 
 
@@ -359,18 +347,15 @@ def provider(ctx: Ctx, args: str) -> Reply:
     name = " ".join(split_args(args, "/support provider <name>"))
     if not name:
         raise UsageError("Name a provider.", usage="/support provider <name>")
-    p = catalog.find_provider(ctx.session, team_id=ctx.team_id, name=name)
-    tier_map = {t.name: t for t in catalog.tiers(ctx.session, team_id=ctx.team_id)}
-    rows = catalog.assignments_of_provider(ctx.session, team_id=ctx.team_id, provider_id=p.id)
-    counts = catalog.open_issue_counts(ctx.session, team_id=ctx.team_id)
+    d = catalog.provider_details(ctx.session, team_id=ctx.team_id, name=name)
     return Reply.markup(
         render(
             "support/provider.slack.j2",
-            provider=p,
-            assignments=rows[:40],
-            total=len(rows),
-            tiers=tier_map,
-            open_count=counts.get(p.id, 0),
+            provider=d.provider,
+            assignments=d.assignments[:40],
+            total=len(d.assignments),
+            tiers=d.tiers,
+            open_count=d.open_count,
             severities=SEVERITIES,
             duration=format_duration,
         )
@@ -388,10 +373,10 @@ def add(ctx: Ctx, args: str) -> Reply:
     kind, rest = words[0].lower(), words[1:]
     if kind == "provider":
         pa = parse_add_provider(rest)
-        ctx.require_admin("change the support catalog")
-        row, created = catalog.upsert_provider(
+        row, created = admin.save_provider(
             ctx.session,
             team_id=ctx.team_id,
+            is_admin=ctx.is_admin,
             name=pa.name,
             role=pa.role,
             collaboration=pa.collaboration,
@@ -401,10 +386,10 @@ def add(ctx: Ctx, args: str) -> Reply:
         )
         return Reply.markup(render("support/saved_provider.slack.j2", p=row, created=created))
     pr = parse_add_product(rest)
-    ctx.require_admin("change the support catalog")
-    product, created = catalog.upsert_product(
+    product, created = admin.save_product(
         ctx.session,
         team_id=ctx.team_id,
+        is_admin=ctx.is_admin,
         name=pr.name,
         aliases=pr.aliases,
         version=pr.version,
@@ -413,61 +398,30 @@ def add(ctx: Ctx, args: str) -> Reply:
     return Reply.markup(render("support/saved_product.slack.j2", p=product, created=created))
 
 
-def _product_and_provider(
-    ctx: Ctx, names: list[str], usage: str
-) -> tuple[SupportProduct, SupportProvider]:
-    """Split "<product words> <provider words>" where the provider is a known name."""
-    for i in range(1, len(names)):
-        prov = catalog.provider_exact(ctx.session, team_id=ctx.team_id, name=" ".join(names[i:]))
-        if prov is None:
-            continue
-        prod = catalog.product_exact(ctx.session, team_id=ctx.team_id, name=" ".join(names[:i]))
-        if prod is None:
-            try:
-                prod = catalog.resolve_product(
-                    ctx.session, team_id=ctx.team_id, query=" ".join(names[:i]), strict=True
-                )
-            except NotFound:
-                continue
-        return prod, prov
-    if len(names) < 2:
-        raise UsageError("Name a product and a provider.", usage=usage)
-    # No split worked: report the most likely culprit.
-    prov = catalog.find_provider(ctx.session, team_id=ctx.team_id, name=names[-1])
-    prod = catalog.resolve_product(
-        ctx.session, team_id=ctx.team_id, query=" ".join(names[:-1]), strict=True
-    )
-    return prod, prov
-
-
 @router.sub("assign", ASSIGN_USAGE, "Make a provider support a product at a tier (admins).")
 def assign(ctx: Ctx, args: str) -> Reply:
     a = parse_assign(split_args(args, ASSIGN_USAGE))
-    ctx.require_admin("change the support catalog")
-    prod, prov = _product_and_provider(ctx, a.names, ASSIGN_USAGE)
-    tier = catalog.get_tier(ctx.session, team_id=ctx.team_id, name=a.tier)
-    if a.valid_from and a.valid_until and a.valid_until < a.valid_from:
-        raise UsageError("`until` is before `from`.", usage=ASSIGN_USAGE)
-    _, created = catalog.assign(
+    saved = admin.assign_by_name(
         ctx.session,
         team_id=ctx.team_id,
-        product=prod,
-        provider=prov,
-        tier=tier.name,
+        is_admin=ctx.is_admin,
+        names=a.names,
+        tier=a.tier,
         level=a.level,
         valid_from=a.valid_from,
         valid_until=a.valid_until,
+        usage=ASSIGN_USAGE,
     )
     return Reply.markup(
         render(
             "support/saved_assignment.slack.j2",
-            product=prod,
-            provider=prov,
-            tier=tier,
+            product=saved.product,
+            provider=saved.provider,
+            tier=saved.tier,
             level=a.level,
             valid_from=a.valid_from,
             valid_until=a.valid_until,
-            created=created,
+            created=saved.created,
         )
     )
 
@@ -475,20 +429,20 @@ def assign(ctx: Ctx, args: str) -> Reply:
 @router.sub("unassign", UNASSIGN_USAGE, "Stop a provider supporting a product (admins).")
 def unassign(ctx: Ctx, args: str) -> Reply:
     words = split_args(args, UNASSIGN_USAGE)
-    ctx.require_admin("change the support catalog")
-    prod, prov = _product_and_provider(ctx, words, UNASSIGN_USAGE)
-    done = catalog.unassign(ctx.session, team_id=ctx.team_id, product=prod, provider=prov)
-    verb = "no longer supports" if done else "did not support"
-    return Reply(text=f"*{escape(prov.name)}* {verb} *{escape(prod.name)}*.")
+    done = admin.unassign_by_name(
+        ctx.session, team_id=ctx.team_id, is_admin=ctx.is_admin, names=words, usage=UNASSIGN_USAGE
+    )
+    verb = "no longer supports" if done.removed else "did not support"
+    return Reply(text=f"*{escape(done.provider.name)}* {verb} *{escape(done.product.name)}*.")
 
 
 @router.sub("tier", TIER_USAGE, "Change a tier's targets or description, or add a tier (admins).")
 def tier(ctx: Ctx, args: str) -> Reply:
     t = parse_tier(split_args(args, TIER_USAGE))
-    ctx.require_admin("change the support tiers")
-    info = catalog.set_tier(
+    info = admin.change_tier(
         ctx.session,
         team_id=ctx.team_id,
+        is_admin=ctx.is_admin,
         name=t.name,
         description=t.description,
         response=t.response,
@@ -515,24 +469,15 @@ def tier(ctx: Ctx, args: str) -> Reply:
 )
 def metrics_(ctx: Ctx, args: str) -> Reply:
     period, want_chart = parse_metrics(split_args(args, METRICS_USAGE))
-    m = metrics.support_metrics(ctx.session, team_id=ctx.team_id, period=period, now=ctx.now)
+    m = metrics.support_report(
+        ctx.session,
+        team_id=ctx.team_id,
+        period=period,
+        now=ctx.now,
+        chart_to=(ctx.channel_id or ctx.user_id) if want_chart else None,
+    )
     reply = Reply.markup(render("support/metrics.slack.j2", m=m, elapsed=format_elapsed))
     if want_chart:
-        png = chart.bar_chart(
-            f"SUPPORT METRICS {period.upper()}",
-            [chart.Bar(r.name, r.opened, r.closed, r.compliance) for r in m.by_provider],
-        )
-        outbox.upload_file(
-            ctx.session,
-            team_id=ctx.team_id,
-            channel=ctx.channel_id or ctx.user_id,
-            filename=f"support-metrics-{period}.png",
-            content=png,
-            now=ctx.now,
-            title=f"Support metrics ({period})",
-            initial_comment=f"Support metrics, {period}: opened and closed issues per provider, "
-            "with the share of SLA targets met.",
-        )
         reply.text = reply.text + "\nThe chart is on its way to this channel."
         reply.blocks = (reply.blocks or []) + [
             {

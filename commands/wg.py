@@ -7,9 +7,8 @@ from bot.commands.base import Ctx, Reply, Router, split_args
 from bot.commands.registry import Registry
 from bot.errors import UsageError
 from bot.grammar import parse_channel, parse_user
-from bot.models import Workspace
 from bot.render import render
-from bot.services import permissions
+from bot.services import workspace
 from bot.slackfmt import channel as channel_ref
 from bot.slackfmt import escape
 from bot.slackfmt import user as user_ref
@@ -57,38 +56,45 @@ def admins(ctx: Ctx, args: str) -> Reply:
     words = split_args(args, ADMINS_USAGE)
     verb = words[0].lower() if words else "list"
     if verb == "list":
-        users = permissions.list_admins(ctx.session, team_id=ctx.team_id)
-        extra = sorted(ctx.settings.bot_admins)
-        names = ", ".join(user_ref(u) for u in [*users, *extra]) or "none yet"
+        users = workspace.bot_admins(
+            ctx.session, team_id=ctx.team_id, configured=ctx.settings.bot_admins
+        )
+        names = ", ".join(user_ref(u) for u in users) or "none yet"
         return Reply(text=f"Bot admins (besides workspace admins and owners): {names}")
     if verb not in ("add", "remove") or len(words) != 2:
         raise UsageError("Tell me whether to `add` or `remove`, and whom.", usage=ADMINS_USAGE)
     target = parse_user(words[1], ADMINS_USAGE)
-    ctx.require_admin("change the bot admins")
     if verb == "add":
-        changed = permissions.add_admin(ctx.session, team_id=ctx.team_id, user_id=target)
+        changed = workspace.grant_bot_admin(
+            ctx.session, team_id=ctx.team_id, user_id=target, is_admin=ctx.is_admin, now=ctx.now
+        )
         return Reply(text=f"{user_ref(target)} is {'now' if changed else 'already'} a bot admin.")
-    changed = permissions.remove_admin(ctx.session, team_id=ctx.team_id, user_id=target)
+    changed = workspace.revoke_bot_admin(
+        ctx.session, team_id=ctx.team_id, user_id=target, is_admin=ctx.is_admin
+    )
     return Reply(text=f"{user_ref(target)} {'is no longer' if changed else 'was not'} a bot admin.")
 
 
 @router.sub("settings", SETTINGS_USAGE, "Where the bot posts by default (admins only to change).")
 def settings(ctx: Ctx, args: str) -> Reply:
     words = split_args(args, SETTINGS_USAGE)
-    ws = ctx.session.get(Workspace, ctx.team_id)
-    assert ws is not None
     if not words:
-        default = channel_ref(ws.default_channel) if ws.default_channel else "not set"
-        digest = channel_ref(ws.digest_channel) if ws.digest_channel else "not set"
+        current = workspace.workspace_settings(ctx.session, team_id=ctx.team_id)
+        default = channel_ref(current.default_channel) if current.default_channel else "not set"
+        digest = channel_ref(current.digest_channel) if current.digest_channel else "not set"
         return Reply(text=f"Default channel: {default}\nWeekly digest channel: {digest}")
-    if len(words) != 2 or words[0].lower() not in ("default-channel", "digest-channel"):
+    setting = workspace.CHANNEL_SETTINGS.get(words[0].lower())
+    if len(words) != 2 or setting is None:
         raise UsageError("Name a setting and a channel.", usage=SETTINGS_USAGE)
     channel_id = parse_channel(words[1], SETTINGS_USAGE)
-    ctx.require_admin("change the bot's settings")
-    if words[0].lower() == "default-channel":
-        ws.default_channel = channel_id
-    else:
-        ws.digest_channel = channel_id
+    workspace.set_channel(
+        ctx.session,
+        team_id=ctx.team_id,
+        setting=setting,
+        channel_id=channel_id,
+        is_admin=ctx.is_admin,
+        now=ctx.now,
+    )
     return Reply(text=f"{words[0].lower()} is now {channel_ref(channel_id)}.")
 
 

@@ -2,12 +2,16 @@
 
 Who may close or change an item: one of its owners, the person who created it, a
 chair of the live meeting (or of the meeting series) of the item's channel, or a bot
-admin. The command layer gathers the chairs and the admin flag; `require_edit`
-applies the rule.
+admin. `meeting_chairs` asks the features' hooks who chairs a channel's meetings,
+`require_edit` applies the rule, and the commands' operations (`record_item`,
+`close_item`, `reopen_item`, `reassign_item`, `redate_item`) do both before they change
+anything. Owners must be people Slack knows; a typed due date is read in the zone of
+the person who typed it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -17,8 +21,12 @@ from sqlalchemy.orm import Session
 from bot.actions import dates
 from bot.actions import text as slacktext
 from bot.actions.models import ActionItem
-from bot.errors import Conflict, NotFound, PermissionDenied
+from bot.directory import Directory
+from bot.errors import Conflict, NotFound, PermissionDenied, UsageError
 from bot.services.common import next_number
+from bot.services.hooks import FeatureHooks
+from bot.services.permissions import IsAdmin, admin_now
+from bot.slackfmt import escape
 
 SEQUENCE = "action_item"
 MAX_TEXT = 2000
@@ -166,20 +174,250 @@ def open_in_channel(
     ]
 
 
-def may_edit(row: ActionItem, user_id: str, *, chairs: set[str], is_admin: bool) -> bool:
+def may_edit(row: ActionItem, user_id: str, *, chairs: Collection[str], is_admin: IsAdmin) -> bool:
+    """Owners, the creator, the chairs of its channel's meetings and admins may change it."""
     return (
-        user_id in (row.owners or ()) or user_id == row.created_by or user_id in chairs or is_admin
+        user_id in (row.owners or ())
+        or user_id == row.created_by
+        or user_id in chairs
+        # Last: finding out may ask Slack about the user.
+        or admin_now(is_admin)
     )
 
 
 def require_edit(
-    row: ActionItem, user_id: str, *, chairs: set[str], is_admin: bool, doing: str
+    row: ActionItem, user_id: str, *, chairs: Collection[str], is_admin: IsAdmin, doing: str
 ) -> None:
+    """PermissionDenied, naming who may, unless `may_edit`."""
     if not may_edit(row, user_id, chairs=chairs, is_admin=is_admin):
         raise PermissionDenied(
             f"Sorry, only an owner of action item #{row.number}, the person who created it, "
             f"a chair of its channel's meeting or a bot admin can {doing}."
         )
+
+
+def meeting_chairs(
+    session: Session, *, hooks: FeatureHooks, team_id: str, channel_id: str | None, now: datetime
+) -> tuple[str, ...]:
+    """Who chairs a channel's meetings: the live meeting's chairs and the series' (now or next)."""
+    if not channel_id:
+        return ()
+    chairs: dict[str, None] = {}
+    for lookup in hooks.live_chairs:
+        chairs.update(dict.fromkeys(lookup(session, team_id, channel_id, now)))
+    for slot in (
+        hooks.current_slot(session, team_id, channel_id, now),
+        hooks.next_slot(session, team_id, channel_id, now),
+    ):
+        if slot is not None:
+            chairs.update(dict.fromkeys(slot.chairs))
+    return tuple(chairs)
+
+
+def editable_item(
+    session: Session,
+    *,
+    hooks: FeatureHooks,
+    team_id: str,
+    number: int,
+    user_id: str,
+    is_admin: IsAdmin,
+    now: datetime,
+    doing: str,
+) -> ActionItem:
+    """Item `number`, if `user_id` may change it; NotFound or PermissionDenied otherwise."""
+    row = get_item(session, team_id=team_id, number=number)
+    chairs = meeting_chairs(
+        session, hooks=hooks, team_id=team_id, channel_id=row.channel_id, now=now
+    )
+    require_edit(row, user_id, chairs=chairs, is_admin=is_admin, doing=doing)
+    return row
+
+
+def require_known_users(
+    session: Session, *, directory: Directory, team_id: str, users: Collection[str]
+) -> None:
+    """NotFound for the first user Slack does not know in this workspace."""
+    for uid in users:
+        if directory.user(session, team_id, uid) is None:
+            raise NotFound(f"Slack does not know the user <@{uid}> in this workspace.")
+
+
+def due_from_text(
+    session: Session,
+    *,
+    directory: Directory,
+    team_id: str,
+    user_id: str,
+    text: str,
+    now: datetime,
+    usage: str | None = None,
+) -> Due:
+    """A typed due date, read in the zone of `user_id` (who typed it); past dates refused."""
+    tz = directory.user_tz(session, team_id, user_id)
+    try:
+        return Due(dates.parse_due(text, now=now, tz=tz), tz)
+    except dates.DateError as exc:
+        raise UsageError(escape(str(exc)), usage=usage) from None
+
+
+def record_item(
+    session: Session,
+    *,
+    directory: Directory,
+    team_id: str,
+    user_id: str,
+    text: str,
+    owners: tuple[str, ...] | list[str],
+    due_text: str | None,
+    now: datetime,
+    channel_id: str | None = None,
+    usage: str | None = None,
+) -> ActionItem:
+    """`/action add`: check the owners, read the due date, then create the item."""
+    require_known_users(session, directory=directory, team_id=team_id, users=owners)
+    due = (
+        due_from_text(
+            session,
+            directory=directory,
+            team_id=team_id,
+            user_id=user_id,
+            text=due_text,
+            now=now,
+            usage=usage,
+        )
+        if due_text
+        else None
+    )
+    return add_item(
+        session,
+        team_id=team_id,
+        text=text,
+        owners=owners,
+        created_by=user_id,
+        now=now,
+        channel_id=channel_id,
+        due=due,
+    )
+
+
+def close_item(
+    session: Session,
+    *,
+    hooks: FeatureHooks,
+    team_id: str,
+    number: int,
+    user_id: str,
+    is_admin: IsAdmin,
+    now: datetime,
+) -> ActionItem:
+    """Mark an item done, if `user_id` may; Conflict when it already is."""
+    row = editable_item(
+        session,
+        hooks=hooks,
+        team_id=team_id,
+        number=number,
+        user_id=user_id,
+        is_admin=is_admin,
+        now=now,
+        doing="close it",
+    )
+    set_status(row, status="done", user_id=user_id, now=now)
+    return row
+
+
+def reopen_item(
+    session: Session,
+    *,
+    hooks: FeatureHooks,
+    team_id: str,
+    number: int,
+    user_id: str,
+    is_admin: IsAdmin,
+    now: datetime,
+) -> ActionItem:
+    """Open a closed item again, if `user_id` may; Conflict when it is open."""
+    row = editable_item(
+        session,
+        hooks=hooks,
+        team_id=team_id,
+        number=number,
+        user_id=user_id,
+        is_admin=is_admin,
+        now=now,
+        doing="reopen it",
+    )
+    set_status(row, status="open", user_id=user_id, now=now)
+    return row
+
+
+def reassign_item(
+    session: Session,
+    *,
+    hooks: FeatureHooks,
+    directory: Directory,
+    team_id: str,
+    number: int,
+    user_id: str,
+    is_admin: IsAdmin,
+    owners: tuple[str, ...] | list[str],
+    now: datetime,
+) -> ActionItem:
+    """Replace an item's owners (none is fine), if `user_id` may and Slack knows them all."""
+    row = editable_item(
+        session,
+        hooks=hooks,
+        team_id=team_id,
+        number=number,
+        user_id=user_id,
+        is_admin=is_admin,
+        now=now,
+        doing="reassign it",
+    )
+    require_known_users(session, directory=directory, team_id=team_id, users=owners)
+    set_owners(row, owners)
+    return row
+
+
+def redate_item(
+    session: Session,
+    *,
+    hooks: FeatureHooks,
+    directory: Directory,
+    team_id: str,
+    number: int,
+    user_id: str,
+    is_admin: IsAdmin,
+    due_text: str | None,
+    now: datetime,
+    usage: str | None = None,
+) -> ActionItem:
+    """Set (in the zone of `user_id`) or, given None, clear an item's due date, if they may."""
+    row = editable_item(
+        session,
+        hooks=hooks,
+        team_id=team_id,
+        number=number,
+        user_id=user_id,
+        is_admin=is_admin,
+        now=now,
+        doing="change its due date",
+    )
+    due = (
+        None
+        if due_text is None
+        else due_from_text(
+            session,
+            directory=directory,
+            team_id=team_id,
+            user_id=user_id,
+            text=due_text,
+            now=now,
+            usage=usage,
+        )
+    )
+    set_due(row, due)
+    return row
 
 
 def set_status(row: ActionItem, *, status: str, user_id: str, now: datetime) -> None:

@@ -1,14 +1,16 @@
 """Extension points between features, so that each feature stays independent.
 
 The meetings feature declares what a meeting is (in its install); the minutes and
-action-item features read it here and work without it. Each hook is a list of plain
-functions; the first non-None answer wins. The running bot holds one FeatureHooks
-(on its Runtime), so tests and the console each get their own.
+action-item features read it here and work without it. The minutes feature says who
+chairs the meeting it runs live in a channel, for the action items' edit rule. Each
+hook is a list of plain functions; for the meeting lookups the first non-None answer
+wins. The running bot holds one FeatureHooks (on its Runtime), so tests and the
+console each get their own.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -32,6 +34,7 @@ class MeetingSlot:
 
 SlotLookup = Callable[[Session, str, str, datetime], MeetingSlot | None]
 ReminderSection = Callable[[Session, str, str, datetime], str | None]
+ChairsLookup = Callable[[Session, str, str, datetime], Iterable[str]]
 
 
 @dataclass
@@ -44,6 +47,9 @@ class FeatureHooks:
     # (session, team_id, channel_id, now) -> extra mrkdwn for a meeting reminder in that
     # channel (e.g. the group's open action items), or None.
     reminder_sections: list[ReminderSection] = field(default_factory=list)
+    # (session, team_id, channel_id, now) -> the chairs of a meeting a feature runs live
+    # in that channel (the minutes' meeting), or nothing. Every answer counts.
+    live_chairs: list[ChairsLookup] = field(default_factory=list)
 
     def current_slot(
         self, session: Session, team_id: str, channel_id: str, now: datetime

@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeAlias
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.directory import Directory
 from bot.errors import PermissionDenied
 from bot.models import BotAdmin
+
+# Whether the caller is an admin: a flag, or a function that finds out (services call
+# it only when the answer matters, since it may ask Slack about the user).
+IsAdmin: TypeAlias = bool | Callable[[], bool]
+
+
+def admin_now(is_admin: IsAdmin) -> bool:
+    """The flag, asking the function if that is what was given."""
+    return is_admin() if callable(is_admin) else bool(is_admin)
+
+
+def check_admin(is_admin: IsAdmin, *, doing: str) -> None:
+    """Refuse politely, naming who may, unless the caller is an admin."""
+    if not admin_now(is_admin):
+        raise PermissionDenied(
+            f"Sorry, only workspace admins and bot admins can {doing}. "
+            "Ask one of them, or ask them to make you a bot admin with `/wg admins add @you`."
+        )
 
 
 def is_bot_admin(
@@ -35,13 +56,12 @@ def require_admin(
     user_id: str,
     doing: str,
 ) -> None:
-    if not is_bot_admin(
-        session, directory=directory, configured=configured, team_id=team_id, user_id=user_id
-    ):
-        raise PermissionDenied(
-            f"Sorry, only workspace admins and bot admins can {doing}. "
-            "Ask one of them, or ask them to make you a bot admin with `/wg admins add @you`."
-        )
+    check_admin(
+        is_bot_admin(
+            session, directory=directory, configured=configured, team_id=team_id, user_id=user_id
+        ),
+        doing=doing,
+    )
 
 
 def list_admins(session: Session, *, team_id: str) -> list[str]:

@@ -255,6 +255,35 @@ def product_suggestions(session: Session, *, team_id: str, query: str) -> list[s
     return suggest(candidates(session, team_id=team_id), query)
 
 
+def product_and_provider(
+    session: Session, *, team_id: str, names: list[str], usage: str | None = None
+) -> tuple[SupportProduct, SupportProvider]:
+    """Split "<product words> <provider words>" where the provider is a known name.
+
+    The provider must be named exactly (case and spacing aside); the product exactly
+    or by an unambiguous name, alias or version. When no split works the error is
+    about the most likely culprit: the last word as a provider, the rest as a product.
+    """
+    for i in range(1, len(names)):
+        prov = provider_exact(session, team_id=team_id, name=" ".join(names[i:]))
+        if prov is None:
+            continue
+        prod = product_exact(session, team_id=team_id, name=" ".join(names[:i]))
+        if prod is None:
+            try:
+                prod = resolve_product(
+                    session, team_id=team_id, query=" ".join(names[:i]), strict=True
+                )
+            except NotFound:
+                continue
+        return prod, prov
+    if len(names) < 2:
+        raise UsageError("Name a product and a provider.", usage=usage)
+    prov = find_provider(session, team_id=team_id, name=names[-1])
+    prod = resolve_product(session, team_id=team_id, query=" ".join(names[:-1]), strict=True)
+    return prod, prov
+
+
 def upsert_product(
     session: Session,
     *,
@@ -414,3 +443,61 @@ def open_issue_counts(session: Session, *, team_id: str) -> dict[int, int]:
         .group_by(SupportIssue.provider_id)
     ).all()
     return {int(pid): int(n) for pid, n in rows}
+
+
+# -- answers for the commands ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LookupEntry:
+    """One product a lookup found, with who supports it (current first)."""
+
+    product: SupportProduct
+    supports: list[Support]
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """The answer to "who supports X": how the name matched, the best products, the rest."""
+
+    how: str
+    entries: list[LookupEntry]
+    more: int
+
+
+def lookup(session: Session, *, team_id: str, query: str, today: date, limit: int = 5) -> Lookup:
+    """The products a typed name means (NotFound with suggestions) and their support."""
+    found, m = resolve_products(session, team_id=team_id, query=query)
+    entries = [
+        LookupEntry(p, support_for(session, team_id=team_id, product_id=p.id, today=today))
+        for p in found[:limit]
+    ]
+    return Lookup(m.how, entries, len(found) - len(entries))
+
+
+@dataclass(frozen=True)
+class ProviderDetails:
+    """A provider as `/support provider` shows it."""
+
+    provider: SupportProvider
+    assignments: list[tuple[SupportAssignment, SupportProduct]]
+    tiers: dict[str, TierInfo]
+    open_count: int
+
+
+def provider_details(session: Session, *, team_id: str, name: str) -> ProviderDetails:
+    """A provider by typed name (NotFound with suggestions), its products and open issues."""
+    p = find_provider(session, team_id=team_id, name=name)
+    return ProviderDetails(
+        provider=p,
+        assignments=assignments_of_provider(session, team_id=team_id, provider_id=p.id),
+        tiers={t.name: t for t in tiers(session, team_id=team_id)},
+        open_count=open_issue_counts(session, team_id=team_id).get(p.id, 0),
+    )
+
+
+def providers_with_counts(
+    session: Session, *, team_id: str
+) -> tuple[list[SupportProvider], dict[int, int]]:
+    """Every provider, and the open issues of each (by provider id)."""
+    return providers(session, team_id=team_id), open_issue_counts(session, team_id=team_id)

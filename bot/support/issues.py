@@ -1,4 +1,10 @@
-"""Support issues: filing (routing and SLA deadlines), lifecycle, history and lists."""
+"""Support issues: filing (routing and SLA deadlines), lifecycle, history and lists.
+
+Also what `/issue` decides beyond parsing: which product a typed or picked name means
+(`file_by_name`, `file_from_form`), which product and provider a list is filtered by
+(`list_filter`, `find_issues`), and that issues go to people Slack knows, not bots
+(`assign_person`).
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,14 @@ from typing import Any
 from sqlalchemy import false, func, select, true
 from sqlalchemy.orm import Session
 
+from bot.directory import Directory
 from bot.errors import Conflict, NotFound, UsageError
+from bot.grammar import as_number
 from bot.models import Workspace
 from bot.services.common import next_number
 from bot.support import cards, catalog
 from bot.support.models import SupportIssue, SupportIssueEvent, SupportProduct, SupportProvider
-from bot.support.vocab import DESCRIPTION_MAX, SEVERITIES, TITLE_MAX
+from bot.support.vocab import DEFAULT_SEVERITY, DESCRIPTION_MAX, SEVERITIES, TITLE_MAX
 
 OPEN_STATUSES = ("open", "acknowledged")
 LIST_LIMIT = 20
@@ -114,6 +122,99 @@ def file_issue(
     return issue
 
 
+def file_by_name(
+    session: Session,
+    *,
+    team_id: str,
+    reporter: str,
+    product: str,
+    title: str,
+    severity: str = DEFAULT_SEVERITY,
+    filed_in: str | None = None,
+    now: datetime,
+) -> SupportIssue:
+    """File an issue about the product a typed name means (NotFound with suggestions)."""
+    found = catalog.resolve_product(session, team_id=team_id, query=product)
+    return file_issue(
+        session,
+        team_id=team_id,
+        reporter=reporter,
+        new=NewIssue(title=title, product_id=found.id, severity=severity, filed_in=filed_in),
+        now=now,
+    )
+
+
+@dataclass(frozen=True)
+class IssueForm:
+    """The filing form as submitted; `product` is a picked product id or a typed name."""
+
+    title: str
+    product: str
+    severity: str = DEFAULT_SEVERITY
+    description: str = ""
+    version: str | None = None
+    filed_in: str | None = None
+    source_channel: str | None = None
+    source_ts: str | None = None
+    source_link: str | None = None
+
+
+class FormErrors(UsageError):
+    """Fields of a form are wrong: `errors` maps each field (block id) to what is wrong."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__(" ".join(errors.values()), field=next(iter(errors), None))
+        self.errors = errors
+
+
+def check_form(session: Session, *, team_id: str, form: IssueForm) -> NewIssue:
+    """The issue a form asks for, or FormErrors naming every wrong field at once."""
+    errors: dict[str, str] = {}
+    title = clean_title(form.title)
+    if not title:
+        errors["title"] = "The issue needs a title."
+    elif len(title) > TITLE_MAX:
+        errors["title"] = f"Keep the title under {TITLE_MAX} characters."
+    raw_product = form.product.strip()
+    product_id: int | None = None
+    if not raw_product:
+        errors["product"] = "Pick a product."
+    elif as_number(raw_product) is not None:
+        # The picker's value: a product id (checked when the issue is filed).
+        product_id = as_number(raw_product)
+    else:
+        # The text field (too many products for a picker): a name, as `/issue file` reads it.
+        try:
+            product_id = catalog.resolve_product(session, team_id=team_id, query=raw_product).id
+        except NotFound as exc:
+            errors["product"] = str(exc)[:150]
+    if form.severity not in SEVERITIES:
+        errors["severity"] = "Pick a severity from S1 to S4."
+    if len(form.description) > DESCRIPTION_MAX:
+        errors["description"] = f"Keep the description under {DESCRIPTION_MAX} characters."
+    if errors or product_id is None:
+        raise FormErrors(errors)
+    return NewIssue(
+        title=title,
+        product_id=product_id,
+        severity=form.severity,
+        description=form.description,
+        version=form.version,
+        filed_in=form.filed_in,
+        source_channel=form.source_channel,
+        source_ts=form.source_ts,
+        source_link=form.source_link,
+    )
+
+
+def file_from_form(
+    session: Session, *, team_id: str, reporter: str, form: IssueForm, now: datetime
+) -> SupportIssue:
+    """File the issue a form asks for; FormErrors (nothing filed) when fields are wrong."""
+    new = check_form(session, team_id=team_id, form=form)
+    return file_issue(session, team_id=team_id, reporter=reporter, new=new, now=now)
+
+
 def add_event(
     session: Session, *, issue: SupportIssue, actor: str | None, kind: str, text: str, now: datetime
 ) -> SupportIssueEvent:
@@ -183,6 +284,27 @@ def assign(
     issue.assignee = assignee
     _changed(session, issue, actor, "assigned", assignee, now)
     return True
+
+
+def assign_person(
+    session: Session,
+    *,
+    directory: Directory,
+    team_id: str,
+    number: int,
+    assignee: str,
+    actor: str,
+    now: datetime,
+    usage: str | None = None,
+) -> bool:
+    """Assign issue `number` to someone Slack knows who is not a bot; False if already so."""
+    info = directory.user(session, team_id, assignee)
+    if info is None:
+        raise NotFound(f"I cannot find the user <@{assignee}> in this workspace.")
+    if info.is_bot:
+        raise UsageError("Issues are assigned to people, not bots.", usage=usage)
+    issue = get_issue(session, team_id=team_id, number=number)
+    return assign(session, issue=issue, assignee=assignee, actor=actor, now=now)
 
 
 def comment(session: Session, *, issue: SupportIssue, actor: str, text: str, now: datetime) -> None:
@@ -354,3 +476,68 @@ def names_for(
         else {}
     )
     return products, providers
+
+
+def list_filter(
+    session: Session, *, team_id: str, words: list[str]
+) -> tuple[SupportProduct | None, SupportProvider | None]:
+    """The product and provider named by `[product] [provider]` (either may be missing).
+
+    A provider is named exactly, at the end; a product as lookups read it. Words that
+    are neither: NotFound about the product (with suggestions), unless they are a
+    provider's name with a typo.
+    """
+    if not words:
+        return None, None
+    whole = " ".join(words)
+    prov = catalog.provider_exact(session, team_id=team_id, name=whole)
+    if prov is not None:
+        return None, prov
+    for i in range(len(words) - 1, 0, -1):
+        prov = catalog.provider_exact(session, team_id=team_id, name=" ".join(words[i:]))
+        if prov is None:
+            continue
+        product = catalog.resolve_product(session, team_id=team_id, query=" ".join(words[:i]))
+        return product, prov
+    try:
+        product = catalog.resolve_product(session, team_id=team_id, query=whole)
+    except NotFound as not_a_product:
+        try:
+            found = catalog.find_provider(session, team_id=team_id, name=whole)
+        except NotFound:
+            raise not_a_product from None
+        return None, found
+    return product, None
+
+
+@dataclass(frozen=True)
+class IssueListing:
+    """A page of issues, what it was filtered by, and the names its rows need."""
+
+    page: IssuePage
+    product: SupportProduct | None
+    provider: SupportProvider | None
+    product_names: dict[int, str]
+    providers: dict[int, SupportProvider]
+
+
+def find_issues(
+    session: Session,
+    *,
+    team_id: str,
+    scope: str = "open",
+    user_id: str | None = None,
+    filter_words: list[str] | None = None,
+) -> IssueListing:
+    """`/issue list`: resolve the filter words (see `list_filter`), then list newest first."""
+    product, provider = list_filter(session, team_id=team_id, words=filter_words or [])
+    page = list_issues(
+        session,
+        team_id=team_id,
+        scope=scope,
+        user_id=user_id,
+        product_id=product.id if product else None,
+        provider_id=provider.id if provider else None,
+    )
+    names, providers = names_for(session, team_id=team_id, issues=page.rows)
+    return IssueListing(page, product, provider, names, providers)

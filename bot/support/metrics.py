@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from bot import outbox
+from bot.support import chart
 from bot.support.models import SupportIssue, SupportProvider
 
 PERIODS = {"30d": 30, "90d": 90, "all": None}
@@ -132,3 +134,27 @@ def support_metrics(session: Session, *, team_id: str, period: str, now: datetim
         for r in session.execute(query).all()
     ]
     return compute(facts, period=period, since=since, now=now)
+
+
+def support_report(
+    session: Session, *, team_id: str, period: str, now: datetime, chart_to: str | None = None
+) -> Metrics:
+    """The metrics of `period`; with `chart_to` (a channel or user), a bar chart posted there."""
+    m = support_metrics(session, team_id=team_id, period=period, now=now)
+    if chart_to is not None:
+        png = chart.bar_chart(
+            f"SUPPORT METRICS {period.upper()}",
+            [chart.Bar(r.name, r.opened, r.closed, r.compliance) for r in m.by_provider],
+        )
+        outbox.upload_file(
+            session,
+            team_id=team_id,
+            channel=chart_to,
+            filename=f"support-metrics-{period}.png",
+            content=png,
+            now=now,
+            title=f"Support metrics ({period})",
+            initial_comment=f"Support metrics, {period}: opened and closed issues per provider, "
+            "with the share of SLA targets met.",
+        )
+    return m

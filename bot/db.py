@@ -77,9 +77,15 @@ def _ping_engine(url: str, timeout: float) -> Engine:
     from sqlalchemy.pool import NullPool
 
     if is_sqlite(url):
-        # A plain deferred read: in WAL mode it never waits for a writer.
+        # A plain deferred read: in WAL mode it never waits for a writer. mode=rw: a
+        # database file that has gone is an outage, not a new empty database.
+        path = make_url(url).database or ""
         return create_engine(
-            url, poolclass=NullPool, connect_args={"timeout": timeout, "check_same_thread": False}
+            "sqlite://",
+            poolclass=NullPool,
+            creator=lambda: sqlite3.connect(
+                f"file:{path}?mode=rw", uri=True, timeout=timeout, check_same_thread=False
+            ),
         )
     return create_engine(
         url,

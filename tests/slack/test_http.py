@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 from bot.app import registry
 from bot.models import OutboxMessage
@@ -62,13 +63,23 @@ def test_healthz(running: RunningBot) -> None:
 
 
 def test_healthz_503_when_database_is_gone(running: RunningBot) -> None:
-    running.bot.rt.db.engine.dispose()
-    # Point the engine at a database that cannot answer.
-    from sqlalchemy import create_engine
+    db = running.bot.rt.db
+    assert running.sender.get("/healthz").status == 200
+    if db.sqlite:
+        # The file really goes away (a disk unmounted, a restore half done).
+        from sqlalchemy.engine import make_url
 
-    running.bot.rt.db.engine = create_engine("postgresql+psycopg://nobody@127.0.0.1:1/none")
-    resp = running.sender.get("/healthz")
-    assert resp.status == 503
+        path = Path(str(make_url(db.url).database))
+        path.rename(path.with_suffix(".gone"))
+        try:
+            assert running.sender.get("/healthz").status == 503
+        finally:
+            path.with_suffix(".gone").rename(path)
+    else:
+        # A server that cannot be reached.
+        db.url = "postgresql+psycopg://nobody@127.0.0.1:1/none"
+        db._ping_engine = None
+        assert running.sender.get("/healthz").status == 503
 
 
 def test_unknown_path_is_404(running: RunningBot) -> None:

@@ -20,6 +20,7 @@ from bot.db import Database
 from bot.directory import Directory
 from bot.jobs import run_all
 from bot.outbox.delivery import OutboxWorker, Transport
+from bot.platform import Offline, Platform
 from bot.runtime import Runtime
 from bot.scheduler import Scheduler
 
@@ -91,15 +92,26 @@ def build_bot(
     if with_slack:
         from bot.slack.directory import slack_directory
         from bot.slack.oauth import InstalledBots, single_token_lookup
+        from bot.slack.platform import SlackPlatform
         from bot.slack.transport import slack_transport
 
         bots = InstalledBots(settings, db) if settings.oauth_enabled else None
         token_for = bots.token if bots is not None else single_token_lookup(settings)
         transport = transport or slack_transport(settings, token_for)
         directory = directory or slack_directory(settings, token_for, clock)
+        platform: Platform = SlackPlatform(settings, token_for)
+    else:
+        platform = Offline()
     if transport is None or directory is None:
         raise ValueError("without Slack, a transport and a directory are required")
-    rt = Runtime(settings=settings, db=db, clock=clock, directory=directory, hooks=reg.hooks)
+    rt = Runtime(
+        settings=settings,
+        db=db,
+        clock=clock,
+        directory=directory,
+        hooks=reg.hooks,
+        platform=platform,
+    )
     worker = OutboxWorker(
         db, transport, clock, lease=timedelta(seconds=settings.outbox_lease_seconds)
     )

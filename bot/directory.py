@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -81,6 +81,27 @@ class Directory:
         if info is not None:
             self._memory[key] = (time.monotonic() + MEMORY_TTL_S, info)
         return info
+
+    def prefetch(self, team_id: str, user_ids: Iterable[str], *, deadline: float | None) -> None:
+        """Fetch users from Slack outside any transaction, into this process's memory."""
+        for uid in user_ids:
+            if deadline is not None and time.monotonic() >= deadline:
+                return
+            try:
+                data = self._fetch_user(team_id, uid)
+            except Exception:
+                log.warning("users.info %s failed", uid, exc_info=True)
+                continue
+            if not data:
+                continue
+            info = UserInfo(
+                user_id=uid,
+                name=str(data.get("name") or data.get("real_name") or uid)[:200],
+                tz=data.get("tz"),
+                is_admin=bool(data.get("is_admin") or data.get("is_owner")),
+                is_bot=bool(data.get("is_bot")),
+            )
+            self._memory[(team_id, uid)] = (time.monotonic() + MEMORY_TTL_S, info)
 
     def forget(self, team_id: str, user_id: str) -> None:
         """Drop this process's copy after the user's row changed (e.g. working hours)."""

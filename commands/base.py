@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from bot.errors import UsageError
+from bot.platform import Membership, Prefetched
 from bot.render import blocks as bk
 from bot.runtime import Runtime
 from bot.services import permissions
@@ -39,6 +40,18 @@ class Ctx:
     console: bool = False
     # Every installed command family, for the help that lists them.
     families: Mapping[str, Router] = field(default_factory=dict)
+    # What was asked of Slack for this request before its transaction opened.
+    prefetched: Prefetched = field(default_factory=Prefetched)
+
+    def membership(self, channel_id: str) -> Membership:
+        """The bot's membership of a channel, made sure of (joined if public) for this request.
+
+        The first time in a request this rolls the transaction back (NeedsSlack); the
+        Dispatcher asks Slack outside it and runs the handler again.
+        """
+        if self.console:
+            return Membership(channel_id=channel_id, is_member=True)
+        return self.prefetched.membership(channel_id)
 
     @property
     def settings(self) -> Any:

@@ -29,6 +29,7 @@ from bot.commands.registry import Registry
 from bot.db import DeadlineExceeded
 from bot.errors import Conflict, NotFound, PermissionDenied, UsageError, WgbotError
 from bot.models import ProcessedEvent
+from bot.platform import Membership, NeedsSlack, Prefetched
 from bot.render import blocks as bk
 from bot.runtime import Runtime
 from bot.services.common import ensure_workspace_known, insert_ignore
@@ -37,6 +38,9 @@ from bot.slackfmt import escape, neutralize
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+# A request asks Slack at most this often before its transaction (each round names
+# everything it found missing, so one round is the rule).
+MAX_PREFETCH_ROUNDS = 2
 
 
 @dataclass(frozen=True)
@@ -90,7 +94,43 @@ def in_transaction(
     writes: bool = True,
     families: Mapping[str, Router] | None = None,
 ) -> T:
-    """Run fn with a fresh Ctx in one transaction; commit, then wake the outbox."""
+    """Run fn with a fresh Ctx in one transaction; commit, then wake the outbox.
+
+    When fn needs Slack's answers first (NeedsSlack), the transaction is rolled back,
+    Slack is asked outside it (within the request's deadline) and fn runs again.
+    """
+    prefetched = Prefetched()
+    for _ in range(MAX_PREFETCH_ROUNDS):
+        try:
+            return _in_one_transaction(rt, who, fn, writes, families, prefetched)
+        except NeedsSlack as need:
+            _prefetch(rt, who, need, prefetched)
+    return _in_one_transaction(rt, who, fn, writes, families, prefetched)
+
+
+def _prefetch(rt: Runtime, who: Identity, need: NeedsSlack, prefetched: Prefetched) -> None:
+    """Ask Slack what the work needs, with no transaction open."""
+    for channel_id in need.members_of:
+        if channel_id in prefetched.memberships:
+            continue
+        try:
+            found = rt.platform.ensure_member(who.team_id, channel_id, deadline=who.deadline)
+        except Exception:
+            log.warning("could not make sure of %s", channel_id, exc_info=True)
+            found = Membership(channel_id=channel_id, is_member=False, problem="unavailable")
+        prefetched.memberships[channel_id] = found
+    if need.users:
+        rt.directory.prefetch(who.team_id, need.users, deadline=who.deadline)
+
+
+def _in_one_transaction(
+    rt: Runtime,
+    who: Identity,
+    fn: Callable[[Ctx], T],
+    writes: bool,
+    families: Mapping[str, Router] | None,
+    prefetched: Prefetched,
+) -> T:
     scope = rt.db.write(who.deadline) if writes else rt.db.read()
     with scope as session:
         now = rt.clock.now()
@@ -107,6 +147,7 @@ def in_transaction(
             now=now,
             console=who.console,
             families=families or {},
+            prefetched=prefetched,
         )
         result = fn(ctx)
         queued = session.info.pop(outbox.QUEUED, False)

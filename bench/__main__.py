@@ -24,13 +24,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per load run")
     parser.add_argument(
-        "--only", default="", help="comma-separated sections: ack,features,reminders"
+        "--only", default="", help="comma-separated sections: ack,features,reminders,lock"
     )
     args = parser.parse_args(argv)
-    sections = set(filter(None, args.only.split(","))) or {"ack", "features", "reminders"}
+    sections = set(filter(None, args.only.split(","))) or {"ack", "features", "reminders", "lock"}
 
     sys.path.insert(0, str(ROOT))
-    from bench import scenarios
+    from bench import lock, scenarios
     from tests.harness.fakeslack import FakeSlack
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -49,6 +49,9 @@ def main(argv: list[str] | None = None) -> int:
                 scenarios.feature_section(bench, fake)
             if "reminders" in sections:
                 scenarios.reminder_section(bench, fake)
+            if "lock" in sections:
+                print("database locked by another process")
+                lock.run(bench, fake)
         finally:
             fake.stop()
     out = {

@@ -29,7 +29,7 @@ from bot.commands.registry import Registry
 from bot.db import DeadlineExceeded
 from bot.errors import Conflict, NotFound, PermissionDenied, UsageError, WgbotError
 from bot.models import ProcessedEvent
-from bot.platform import Membership, NeedsSlack, Prefetched
+from bot.platform import ASKS_SLACK_FIRST, Membership, NeedsSlack, Prefetched
 from bot.render import blocks as bk
 from bot.runtime import Runtime
 from bot.services.common import ensure_workspace_known, insert_ignore
@@ -38,9 +38,11 @@ from bot.slackfmt import escape, neutralize
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-# A request asks Slack at most this often before its transaction (each round names
-# everything it found missing, so one round is the rule).
-MAX_PREFETCH_ROUNDS = 2
+# A request asks Slack at most this often before its transaction. A round names what
+# the work found missing before it stopped, so a chain of needs takes a round each:
+# `/meeting schedule … in #channel` needs the caller's zone (to read the time), then
+# the bot's membership of the channel it names, then that channel's members.
+MAX_PREFETCH_ROUNDS = 3
 
 
 @dataclass(frozen=True)
@@ -102,10 +104,12 @@ def in_transaction(
     prefetched = Prefetched()
     for _ in range(MAX_PREFETCH_ROUNDS):
         try:
-            return _in_one_transaction(rt, who, fn, writes, families, prefetched)
+            return _in_one_transaction(rt, who, fn, writes, families, prefetched, asks_first=True)
         except NeedsSlack as need:
             _prefetch(rt, who, need, prefetched)
-    return _in_one_transaction(rt, who, fn, writes, families, prefetched)
+    # The last attempt: the directory answers with what it knows (unknown people as
+    # Slack renders them) instead of asking again.
+    return _in_one_transaction(rt, who, fn, writes, families, prefetched, asks_first=False)
 
 
 def _prefetch(rt: Runtime, who: Identity, need: NeedsSlack, prefetched: Prefetched) -> None:
@@ -119,8 +123,12 @@ def _prefetch(rt: Runtime, who: Identity, need: NeedsSlack, prefetched: Prefetch
             log.warning("could not make sure of %s", channel_id, exc_info=True)
             found = Membership(channel_id=channel_id, is_member=False, problem="unavailable")
         prefetched.memberships[channel_id] = found
-    if need.users:
-        rt.directory.prefetch(who.team_id, need.users, deadline=who.deadline)
+    if need.users or need.member_lists:
+        # Within a short budget; what Slack has not answered by then is fetched on in
+        # the background and the work runs with what is known.
+        rt.directory.prefetch(
+            who.team_id, need.users, deadline=who.deadline, channels=need.member_lists
+        )
 
 
 def _in_one_transaction(
@@ -130,9 +138,13 @@ def _in_one_transaction(
     writes: bool,
     families: Mapping[str, Router] | None,
     prefetched: Prefetched,
+    *,
+    asks_first: bool,
 ) -> T:
     scope = rt.db.write(who.deadline) if writes else rt.db.read()
     with scope as session:
+        if asks_first:
+            session.info[ASKS_SLACK_FIRST] = True
         now = rt.clock.now()
         if writes:
             ensure_workspace_known(session, team_id=who.team_id, now=now)
@@ -230,6 +242,13 @@ class Dispatcher:
         who = Identity(team_id=team_id, user_id="")
         return self.in_transaction(
             who, lambda ctx: mark_uninstalled(ctx.session, team_id=team_id, now=ctx.now)
+        )
+
+    def user_changed(self, team_id: str, user_id: str, profile: Mapping[str, Any]) -> None:
+        """Slack told us about a user (user_change, team_join): keep the directory current."""
+        who = Identity(team_id=team_id, user_id=user_id)
+        self.in_transaction(
+            who, lambda ctx: ctx.rt.directory.learn(ctx.session, team_id, user_id, profile)
         )
 
     def direct_message(self, team_id: str, user_id: str) -> None:

@@ -100,13 +100,16 @@ def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
 
-def _conflict_reply(name: str, clashes: list[svc.Clash], payload: dict[str, Any]) -> Reply:
+def _conflict_reply(
+    name: str, clashes: list[svc.Clash], payload: dict[str, Any], *, joined: str | None = None
+) -> Reply:
     value = json.dumps(payload, separators=(",", ":"))
     if len(value) > 1900:
         raise UsageError("This request is too long to confirm with a button; shorten the links.")
     markup = render(
         "meetings/conflict.slack.j2",
         series_name=name,
+        joined=joined,
         clashes=[
             {**c.__dict__, "token": token(c.start), "utc": f"{c.start:%a %Y-%m-%d %H:%M} UTC"}
             for c in clashes[:10]
@@ -131,6 +134,7 @@ def _scheduled_reply(ctx: Ctx, done: Scheduled, verb: str) -> Reply:
         notes=list(done.plan.draft.notes),
         warnings=list(done.plan.warnings),
         feed_url=_feed_url(ctx, done.feed_token),
+        joined=done.joined,
     )
     return Reply.markup(markup)
 
@@ -145,10 +149,14 @@ def _outcome_reply(ctx: Ctx, outcome: Scheduled | Clashes, verb: str) -> Reply:
         if outcome.series_id is None
         else {"k": "edit", "s": outcome.series_id, "d": draft.to_json()}
     )
-    return _conflict_reply(draft.name, list(outcome.clashes), payload)
+    joined = draft.channel_id if outcome.joined else None
+    return _conflict_reply(draft.name, list(outcome.clashes), payload, joined=joined)
 
 
 def _schedule(ctx: Ctx, draft: svc.Draft, *, here: str, confirmed: bool) -> Scheduled | Clashes:
+    # The bot posts the reminders in the series' channel and hears its meetings there:
+    # made sure of with Slack first (a public channel is joined).
+    hearing = ctx.membership(draft.channel_id)
     return scheduling.schedule_series(
         ctx.session,
         directory=ctx.rt.directory,
@@ -157,6 +165,7 @@ def _schedule(ctx: Ctx, draft: svc.Draft, *, here: str, confirmed: bool) -> Sche
         here=here,
         draft=draft,
         now=ctx.now,
+        hearing=hearing,
         confirmed=confirmed,
         check_membership=not ctx.console,
     )

@@ -92,6 +92,8 @@ def status(ctx: Ctx, args: str) -> Reply:
 def start(ctx: Ctx, args: str) -> Reply:
     if not ctx.channel_id or ctx.channel_id[:1] not in ("C", "G"):
         raise UsageError("Start meetings in a channel, not in a direct message.", usage=START_USAGE)
+    # Slack sends the bot the messages of channels it is in only: join first (public).
+    hearing = ctx.membership(ctx.channel_id)
     slot = ctx.rt.hooks.current_slot(ctx.session, ctx.team_id, ctx.channel_id, ctx.now)
     meeting = service.start_meeting(
         ctx.session,
@@ -102,9 +104,11 @@ def start(ctx: Ctx, args: str) -> Reply:
         name=" ".join(args.split()) or "Meeting",
         now=ctx.now,
         tz=ctx.rt.directory.user_tz(ctx.session, ctx.team_id, ctx.user_id),
+        hearing=hearing,
         slot=slot,
     )
-    return Reply(text=render("minutes/started.slack.j2", meeting=meeting, slot=slot), public=True)
+    text = render("minutes/started.slack.j2", meeting=meeting, slot=slot, joined=hearing.joined_now)
+    return Reply(text=text, public=True)
 
 
 @router.sub("end", "/minutes end", "End the meeting; the chairs get a draft to edit and publish.")

@@ -1,4 +1,10 @@
-"""Changing meeting series: who may, in which channel, and saving after the clash check."""
+"""Changing meeting series: who may, in which channel, and saving after the clash check.
+
+A series lives in a channel the bot is in: it posts the reminders there and, when a
+meeting starts, hears it (Slack sends the bot only the messages of channels it is in).
+Scheduling takes the bot's membership of that channel, made sure of before (a public
+channel is joined), and refuses a channel the bot is not in (`require_hearing`).
+"""
 
 from __future__ import annotations
 
@@ -27,6 +33,7 @@ from bot.meetings.services import (
     save_new,
     skip,
 )
+from bot.platform import Membership
 from bot.slackfmt import escape
 from bot.timekit.recurrence import Occurrence
 from bot.timekit.zones import get_zone
@@ -43,6 +50,7 @@ class Scheduled:
     series: MeetingSeries
     plan: Plan
     feed_token: str
+    joined: bool = False  # the bot joined the series' channel for it
 
 
 @dataclass(frozen=True)
@@ -52,6 +60,7 @@ class Clashes:
     plan: Plan
     clashes: tuple[Clash, ...]
     series_id: int | None = None  # the series being edited; None for a new one
+    joined: bool = False  # the bot joined the series' channel for it
 
 
 @dataclass(frozen=True)
@@ -94,6 +103,35 @@ def check_channel(
         )
 
 
+def require_hearing(hearing: Membership, *, channel_id: str) -> None:
+    """Refuse a series in a channel the bot is not in (it could not remind it nor hear it).
+
+    `hearing` is the bot's membership of the series' channel, made sure of for this
+    request (a public channel is joined by then; a private one needs an invitation).
+    The messages fit beside the form's channel field (150 characters).
+    """
+    if hearing.channel_id != channel_id:
+        raise ValueError(f"membership of {hearing.channel_id} given for {channel_id}")
+    if hearing.is_member:
+        return
+    where = f"<#{channel_id}>"
+    if hearing.problem == "private":
+        message = (
+            f"I am not in {where}, so I could neither remind nor hear its meetings: "
+            "invite me there with `/invite @wgbot` first. Nothing was scheduled."
+        )
+    elif hearing.problem == "archived":
+        message = f"{where} is archived: schedule the series in another channel."
+    elif hearing.problem == "not_found":
+        message = f"Slack does not know the channel {where}: schedule the series in another one."
+    else:
+        message = (
+            f"I could not reach Slack to make sure I am in {where}, so nothing was "
+            "scheduled. Please try again in a moment."
+        )
+    raise UsageError(message, field="channel")
+
+
 def schedule_series(
     session: Session,
     *,
@@ -103,10 +141,15 @@ def schedule_series(
     here: str,
     draft: Draft,
     now: datetime,
+    hearing: Membership,
     confirmed: bool = False,
     check_membership: bool = True,
 ) -> Scheduled | Clashes:
-    """Check the channel, plan, look for clashes (unless confirmed) and save a new series."""
+    """Check the channel, plan, look for clashes (unless confirmed) and save a new series.
+
+    `hearing` is the bot's membership of the series' channel (see `require_hearing`).
+    """
+    require_hearing(hearing, channel_id=draft.channel_id)
     # `here` is the channel the request came from: a series there needs no membership
     # check, nor anywhere when check_membership is off (the console's channels are made up).
     if check_membership and draft.channel_id != here:
@@ -122,10 +165,10 @@ def schedule_series(
     if not confirmed:
         clashes = find_conflicts(session, team_id=team_id, plan_=plan_, now=now)
         if clashes:
-            return Clashes(plan_, tuple(clashes))
+            return Clashes(plan_, tuple(clashes), joined=hearing.joined_now)
     series = save_new(session, team_id=team_id, plan_=plan_, user_id=user_id, now=now)
     token = feed_token(session, team_id=team_id, channel_id=series.channel_id, now=now)
-    return Scheduled(series, plan_, token)
+    return Scheduled(series, plan_, token, joined=hearing.joined_now)
 
 
 def _series_to_edit(

@@ -4,6 +4,10 @@ Chair-only, as in MeetBot: #topic, #agreed/#accepted/#rejected, #chair/#unchair,
 #meetingname, #endmeeting (anyone may end once the scheduled end has passed) and
 #undo of someone else's item. Anyone present may add #info, #action, #link, #idea,
 #help and undo their own last item.
+
+A meeting is captured from the channel's messages, and Slack sends the bot only the
+messages of channels it is in: a meeting starts only where the bot is a member
+(`require_hearing`); the adapter makes sure of it first (joining a public channel).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from bot.actions.parsing import split_action
 from bot.errors import Conflict, NotFound, PermissionDenied, UsageError
 from bot.grammar import mentions
 from bot.minutes.models import Attendee, Meeting, MeetingItem
+from bot.platform import Membership
 from bot.services.common import insert_ignore
 from bot.services.hooks import MeetingSlot
 from bot.slackfmt import escape
@@ -89,6 +94,33 @@ def is_chair(meeting: Meeting, user_id: str) -> bool:
     return user_id in (meeting.chairs or ())
 
 
+def require_hearing(hearing: Membership, *, channel_id: str) -> None:
+    """Refuse to start a meeting in a channel whose messages the bot would not get.
+
+    `hearing` is the bot's membership of the channel, made sure of for this request
+    (a public channel is joined by then; a private one needs an invitation).
+    """
+    if hearing.channel_id != channel_id:
+        raise ValueError(f"membership of {hearing.channel_id} given for {channel_id}")
+    if hearing.is_member:
+        return
+    where = f"<#{channel_id}>"
+    if hearing.problem == "private":
+        raise Conflict(
+            f"I am not in {where}, so I would not hear the meeting (Slack sends me only "
+            "the messages of channels I am in). Invite me with `/invite @wgbot` in that "
+            "channel, then `/minutes start` again. No meeting was started."
+        )
+    if hearing.problem == "archived":
+        raise Conflict(f"{where} is archived, so no meeting can be held there.")
+    if hearing.problem == "not_found":
+        raise NotFound(f"Slack does not know the channel {where}; no meeting was started.")
+    raise Conflict(
+        f"I could not reach Slack to make sure I am in {where} (I must be, to hear the "
+        "meeting), so no meeting was started. Please try `/minutes start` again in a moment."
+    )
+
+
 def start_meeting(
     session: Session,
     *,
@@ -98,10 +130,15 @@ def start_meeting(
     name: str,
     now: datetime,
     tz: str,
+    hearing: Membership,
     slot: MeetingSlot | None = None,
     channel_name: str = "",
 ) -> Meeting:
-    """Open capture in a channel; attaches to the scheduled occurrence `slot` if any."""
+    """Open capture in a channel; attaches to the scheduled occurrence `slot` if any.
+
+    Only where the bot hears the channel (`hearing`, see `require_hearing`).
+    """
+    require_hearing(hearing, channel_id=channel_id)
     existing = live_meeting(session, team_id=team_id, channel_id=channel_id)
     if existing is not None:
         raise Conflict(

@@ -21,6 +21,22 @@ log = logging.getLogger(__name__)
 MEMBER_TTL_S = 600.0
 # No Slack call gets less than this, nor more than the request has left.
 MIN_CALL_S = 0.2
+# Slack's errors about a channel, in the words of `Membership.problem`. Slack hides a
+# private channel the bot is not in ("not found" to us) and joins only public ones.
+PROBLEMS = {
+    "channel_not_found": "private",
+    "method_not_supported_for_channel_type": "private",
+    "is_archived": "archived",
+}
+
+
+def _problem(channel_id: str, method: str, error: str) -> str:
+    """A Slack error as a Membership problem; anything else is "unavailable" (try again)."""
+    problem = PROBLEMS.get(error)
+    if problem is None:
+        log.warning("%s %s answered %s", method, channel_id, error or "nothing")
+        return "unavailable"
+    return problem
 
 
 class SlackPlatform:
@@ -63,8 +79,7 @@ class SlackPlatform:
             info: dict[str, Any] = client.conversations_info(channel=channel_id)["channel"]
         except SlackApiError as exc:
             error = str(exc.response.get("error", ""))
-            # Slack hides private channels the bot is not in: "not found" to us.
-            problem = "private" if error == "channel_not_found" else error or "unavailable"
+            problem = _problem(channel_id, "conversations.info", error)
             return Membership(channel_id=channel_id, is_member=False, problem=problem)
         except Exception:
             log.warning("conversations.info %s failed", channel_id, exc_info=True)
@@ -80,8 +95,9 @@ class SlackPlatform:
         try:
             client.conversations_join(channel=channel_id)
         except SlackApiError as exc:
-            error = str(exc.response.get("error", "")) or "unavailable"
-            return Membership(channel_id=channel_id, is_member=False, problem=error)
+            error = str(exc.response.get("error", ""))
+            problem = _problem(channel_id, "conversations.join", error)
+            return Membership(channel_id=channel_id, is_member=False, problem=problem)
         except Exception:
             log.warning("conversations.join %s failed", channel_id, exc_info=True)
             return Membership(channel_id=channel_id, is_member=False, problem="unavailable")

@@ -130,27 +130,40 @@ class SlackTransport:
             if channel.startswith(("U", "W")):
                 opened = client.conversations_open(users=channel)
                 channel = opened["channel"]["id"]
-            cursor = None
-            # Newest first: an unconfirmed post is at most minutes old, so it is near
-            # the top. `since` is not sent as `oldest`: clocks of hosts may disagree.
-            for _ in range(5):
-                resp = client.conversations_history(
-                    channel=channel, limit=200, include_all_metadata=True, cursor=cursor
-                )
-                messages: list[dict[str, Any]] = resp.get("messages") or []
-                for message in messages:
-                    meta = message.get("metadata") or {}
-                    if (
-                        meta.get("event_type") == "wgbot_outbox"
-                        and (meta.get("event_payload") or {}).get("outbox_id") == outbox_id
-                    ):
-                        return channel, str(message["ts"])
-                cursor = (resp.get("response_metadata") or {}).get("next_cursor")
-                if not cursor:
-                    break
+            try:
+                return _find_in_history(client, channel, outbox_id)
+            except SlackApiError as exc:
+                if exc.response.get("error") != "not_in_channel":
+                    raise
+                # Posted through chat:write.public into a public channel the bot is not
+                # in: only members read its history, so join it and look again.
+                client.conversations_join(channel=channel)
+                return _find_in_history(client, channel, outbox_id)
         except Exception as exc:
             raise LookupFailed(f"history of {channel} unreadable: {exc}") from exc
-        return None
+
+
+def _find_in_history(client: WebClient, channel: str, outbox_id: int) -> tuple[str, str] | None:
+    """(channel, ts) of the message this outbox row posted, among the channel's latest."""
+    cursor = None
+    # Newest first: an unconfirmed post is at most minutes old, so it is near the
+    # top. `since` is not sent as `oldest`: clocks of hosts may disagree.
+    for _ in range(5):
+        resp = client.conversations_history(
+            channel=channel, limit=200, include_all_metadata=True, cursor=cursor
+        )
+        messages: list[dict[str, Any]] = resp.get("messages") or []
+        for message in messages:
+            meta = message.get("metadata") or {}
+            if (
+                meta.get("event_type") == "wgbot_outbox"
+                and (meta.get("event_payload") or {}).get("outbox_id") == outbox_id
+            ):
+                return channel, str(message["ts"])
+        cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    return None
 
 
 def _float(value: Any) -> float | None:

@@ -22,6 +22,7 @@ from bot.db import Database
 from bot.directory import Directory
 from bot.errors import Conflict, NotFound, PermissionDenied, UsageError
 from bot.minutes import service as minutes
+from bot.platform import Membership
 from bot.services.hooks import FeatureHooks, MeetingSlot
 from tests.conftest import T0
 
@@ -54,7 +55,11 @@ def db(db_url: str) -> Iterator[Database]:
 @pytest.fixture
 def directory() -> Directory:
     """The real directory, its Slack lookups answered from PEOPLE (as the console does)."""
-    return Directory(FakeClock(T0), lambda _team, uid: PEOPLE.get(uid), lambda _t, _c: [])
+    # Asked before the transactions, as the Dispatcher does: the directory never asks
+    # Slack inside one (there, who it does not know yet is answered as unknown).
+    found = Directory(FakeClock(T0), lambda _team, uid: PEOPLE.get(uid), lambda _t, _c: [])
+    found.prefetch(TEAM, [*PEOPLE, "U404NOBODY"], deadline=None)
+    return found
 
 
 def _never() -> bool:
@@ -213,7 +218,14 @@ def test_the_chair_of_a_live_minutes_meeting_may_edit_through_the_installed_hook
         with pytest.raises(PermissionDenied):
             _close(s, hooks, CHAIR)
         minutes.start_meeting(
-            s, team_id=TEAM, channel_id=CHANNEL, user_id=CHAIR, name="Sync", now=T0, tz="UTC"
+            s,
+            team_id=TEAM,
+            channel_id=CHANNEL,
+            user_id=CHAIR,
+            name="Sync",
+            now=T0,
+            tz="UTC",
+            hearing=Membership(CHANNEL, is_member=True),
         )
         assert CHAIR in actions.meeting_chairs(
             s, hooks=hooks, team_id=TEAM, channel_id=CHANNEL, now=T0

@@ -13,6 +13,17 @@ The server is a stdlib ``ThreadingHTTPServer`` in a daemon thread, so slow (``ha
 requests never block others, and ``stop()`` wakes every hung request before shutting
 down.  Every request to ``/api/<method>`` is recorded as a :class:`Call` (including
 failed, injected and hung ones).
+
+Channel membership works as in Slack: the bot is in a channel registered with
+``add_channel(..., is_member=True)`` (the default: "invited"), after ``invite_bot`` or
+after it calls ``conversations.join`` (public channels only); ``remove_bot`` takes it
+out. About a channel it is not in, Slack answers ``not_in_channel``
+(``conversations.history``/``replies``, ``reactions.*``, and ``chat.postMessage``
+unless the app holds ``chat:write.public``), and a private channel it is not in does
+not exist for it (``channel_not_found``).  The granted scopes default to the
+manifest's; ``revoke_scope`` takes one away.  ``hears(channel)`` says whether Slack
+would send the bot the channel's message events.  Channel ids the fake does not know
+(synthesised, unless ``strict_channels``) and DMs behave as channels the bot is in.
 """
 
 from __future__ import annotations
@@ -31,17 +42,25 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from email.parser import BytesParser
 from email.policy import HTTP
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import yaml
+
 from tests.harness.blockkit import validate_message, validate_message_text, validate_view
 
-__all__ = ["UPLOAD_METHOD", "Call", "FakeSlack", "UploadedFile"]
+__all__ = ["RESPONSE_URL_METHOD", "UPLOAD_METHOD", "Call", "FakeSlack", "UploadedFile"]
 
 API_PREFIX = "/api/"
 UPLOAD_PREFIX = "/upload/"
+HOOKS_PREFIX = "/hooks/"
+#: ``Call.method`` of the posts to a response_url under ``hooks_url`` (Bolt answers an
+#: unknown workspace there, for instance).
+RESPONSE_URL_METHOD = "response_url"
 #: ``Call.method`` of the raw byte uploads to the URL handed out by files.getUploadURLExternal.
 UPLOAD_METHOD = "file_upload"
 
@@ -51,6 +70,16 @@ JSON_PARAMS = frozenset(
 )
 
 Json = dict[str, Any]
+
+#: The app manifest whose bot scopes the fake grants by default.
+MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
+
+
+@cache
+def manifest_scopes() -> frozenset[str]:
+    """The bot scopes the app's manifest asks for (what an install grants)."""
+    manifest = yaml.safe_load(MANIFEST.read_text(encoding="utf-8"))
+    return frozenset(str(s) for s in manifest["oauth_config"]["scopes"]["bot"])
 
 
 def _truthy(value: Any) -> bool:
@@ -222,10 +251,12 @@ class FakeSlack:
         strict_channels: bool = False,
         require_token: bool = True,
         history_metadata_requires_flag: bool = True,
+        scopes: Iterable[str] | None = None,
     ) -> None:
         """
         strict_channels: unknown channel ids answer ``channel_not_found`` (by default any
             C/G id is accepted and synthesised; D+user ids are always DMs).
+        scopes: the bot scopes the app was granted (default: the manifest's).
         require_token: calls without a token (Authorization header or ``token`` param)
             answer ``not_authed`` like Slack.
         history_metadata_requires_flag: conversations.history/replies only include a
@@ -242,6 +273,7 @@ class FakeSlack:
         self.strict_channels = strict_channels
         self.require_token = require_token
         self.history_metadata_requires_flag = history_metadata_requires_flag
+        self.scopes: set[str] = set(manifest_scopes() if scopes is None else scopes)
 
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -327,6 +359,8 @@ class FakeSlack:
         server.server_close()
         if thread is not None:
             thread.join(timeout=5)
+            if thread.is_alive():
+                raise RuntimeError(f"{thread.name} did not end within 5s of stop()")
 
     def __enter__(self) -> FakeSlack:
         return self.start()
@@ -348,6 +382,12 @@ class FakeSlack:
     def root_url(self) -> str:
         """``http://127.0.0.1:PORT`` (no trailing slash)."""
         return f"http://{self.host}:{self.port}"
+
+    @property
+    def hooks_url(self) -> str:
+        """Where response_urls should point: posts there are recorded as calls to
+        ``RESPONSE_URL_METHOD`` rather than sent to the real hooks.slack.com."""
+        return f"{self.root_url}{HOOKS_PREFIX.rstrip('/')}"
 
     @property
     def url(self) -> str:
@@ -395,8 +435,12 @@ class FakeSlack:
         members: Iterable[str] = (),
         is_member: bool = True,
         is_private: bool = False,
+        is_archived: bool = False,
     ) -> None:
-        """Register a channel for conversations.* and name resolution ("#name")."""
+        """Register a channel for conversations.* and name resolution ("#name").
+
+        is_member: whether the bot is in it (invited); see the module docstring.
+        """
         with self._lock:
             self._channels[channel_id] = {
                 "id": channel_id,
@@ -404,8 +448,61 @@ class FakeSlack:
                 "members": list(members),
                 "is_member": is_member,
                 "is_private": is_private,
+                "is_archived": is_archived,
                 "created": int(time.time()),
             }
+
+    def invite_bot(self, channel_id: str) -> None:
+        """Someone ran `/invite @wgbot` in the channel (any channel, private too)."""
+        with self._lock:
+            self._set_bot_member(self._stored_channel(channel_id), True)
+
+    def remove_bot(self, channel_id: str) -> None:
+        """Someone removed the bot from the channel (`/remove @wgbot`)."""
+        with self._lock:
+            self._set_bot_member(self._stored_channel(channel_id), False)
+
+    def bot_in(self, channel_id: str) -> bool:
+        """Whether the bot is a member (DMs and channels the fake does not know: yes)."""
+        with self._lock:
+            stored = self._channels.get(channel_id)
+            return True if stored is None else bool(stored["is_member"])
+
+    def hears(self, channel_id: str) -> bool:
+        """Whether Slack would send the bot the message events of this channel.
+
+        Only channels it is a member of, and its DMs; a channel id the fake does not
+        know counts as one the bot is in, unless ``strict_channels``.
+        """
+        with self._lock:
+            if channel_id[:1] == "D":
+                return True
+            stored = self._channels.get(channel_id)
+            if stored is None:
+                return not self.strict_channels
+            return bool(stored["is_member"]) and not stored["is_archived"]
+
+    def revoke_scope(self, scope: str) -> None:
+        """The app no longer holds this bot scope (e.g. "chat:write.public")."""
+        with self._lock:
+            self.scopes.discard(scope)
+
+    def grant_scope(self, scope: str) -> None:
+        with self._lock:
+            self.scopes.add(scope)
+
+    def _stored_channel(self, channel_id: str) -> Json:
+        stored = self._channels.get(channel_id)
+        if stored is None:
+            raise KeyError(f"{channel_id}: register the channel with add_channel() first")
+        return stored
+
+    def _set_bot_member(self, stored: Json, member: bool) -> None:
+        stored["is_member"] = member
+        if member and self.bot_user_id not in stored["members"]:
+            stored["members"].append(self.bot_user_id)
+        if not member and self.bot_user_id in stored["members"]:
+            stored["members"].remove(self.bot_user_id)
 
     def add_message(
         self,
@@ -702,6 +799,8 @@ class FakeSlack:
             method = split.path[len(API_PREFIX) :]
         elif split.path.startswith(UPLOAD_PREFIX) and handler.command == "POST":
             method = UPLOAD_METHOD
+        elif split.path.startswith(HOOKS_PREFIX) and handler.command == "POST":
+            method = RESPONSE_URL_METHOD
         else:
             self._respond(handler, _Answer(404, {"ok": False, "error": "not_found"}))
             return
@@ -779,6 +878,8 @@ class FakeSlack:
             self._extra_methods[method] = fn
 
     def _dispatch(self, method: str, call: Call) -> Json:
+        if method == RESPONSE_URL_METHOD:
+            return {"ok": True}  # Slack answers a response_url post with "ok"
         api = self._api.get(method)
         if method == "oauth.v2.access":
             return self._oauth_v2_access(call.params)
@@ -875,6 +976,20 @@ class FakeSlack:
             return None
         return channel if channel[:1] in ("C", "G") else None
 
+    def _visible_channel(self, value: Any) -> str | None:
+        """The channel id as the bot's token sees it: a private channel it is not in
+        does not exist for it (Slack answers channel_not_found)."""
+        channel = self._resolve_channel(value)
+        stored = self._channels.get(channel) if channel is not None else None
+        if stored is not None and stored["is_private"] and not stored["is_member"]:
+            return None
+        return channel
+
+    def _outside(self, channel: str) -> bool:
+        """A (visible, public) channel the bot is not a member of."""
+        stored = self._channels.get(channel)
+        return stored is not None and not stored["is_member"]
+
     @staticmethod
     def _dm_id(user_id: str) -> str:
         return f"D{user_id}"
@@ -903,7 +1018,7 @@ class FakeSlack:
             "is_im": False,
             "is_mpim": False,
             "is_private": is_private,
-            "is_archived": False,
+            "is_archived": bool(stored and stored["is_archived"]),
             "is_general": name == "general",
             "is_shared": False,
             "is_ext_shared": False,
@@ -1014,9 +1129,11 @@ class FakeSlack:
         }
 
     def _chat_post_message(self, params: Json) -> Json:
-        channel = self._resolve_channel(params.get("channel"))
+        channel = self._visible_channel(params.get("channel"))
         if channel is None:
             return self._error("channel_not_found")
+        if self._outside(channel) and "chat:write.public" not in self.scopes:
+            return self._error("not_in_channel")
         error = self._check_message("chat.postMessage", params, require_content=True)
         if error:
             return self._error(error)
@@ -1045,7 +1162,7 @@ class FakeSlack:
         }
 
     def _chat_post_ephemeral(self, params: Json) -> Json:
-        channel = self._resolve_channel(params.get("channel"))
+        channel = self._visible_channel(params.get("channel"))
         if channel is None:
             return self._error("channel_not_found")
         if not params.get("user"):
@@ -1068,7 +1185,7 @@ class FakeSlack:
         return {"ok": True, "message_ts": message_ts}
 
     def _own_message_or_error(self, params: Json, verb: str) -> Json | str:
-        if self._resolve_channel(params.get("channel")) is None:
+        if self._visible_channel(params.get("channel")) is None:
             return "channel_not_found"
         message = self._find_message(params.get("channel"), params.get("ts"))
         if message is None:
@@ -1110,7 +1227,7 @@ class FakeSlack:
         return {"ok": True, "channel": found["channel"], "ts": found["ts"]}
 
     def _chat_get_permalink(self, params: Json) -> Json:
-        channel = self._resolve_channel(params.get("channel"))
+        channel = self._visible_channel(params.get("channel"))
         ts = params.get("message_ts")
         if channel is None:
             return self._error("channel_not_found")
@@ -1126,9 +1243,11 @@ class FakeSlack:
         }
 
     def _reaction_target(self, params: Json) -> tuple[str, str] | str:
-        channel = self._resolve_channel(params.get("channel"))
+        channel = self._visible_channel(params.get("channel"))
         if channel is None:
             return "channel_not_found"
+        if self._outside(channel):
+            return "not_in_channel"
         ts = params.get("timestamp")
         if not ts:
             return "no_item_specified"
@@ -1326,7 +1445,7 @@ class FakeSlack:
 
     def _known_channel(self, params: Json) -> str | None:
         channel = params.get("channel")
-        return self._resolve_channel(str(channel)) if channel else None
+        return self._visible_channel(str(channel)) if channel else None
 
     def _conversations_info(self, params: Json) -> Json:
         channel = self._known_channel(params)
@@ -1351,7 +1470,7 @@ class FakeSlack:
 
     def _conversations_open(self, params: Json) -> Json:
         if params.get("channel"):
-            existing = self._resolve_channel(params["channel"])
+            existing = self._visible_channel(params["channel"])
             if existing is None:
                 return self._error("channel_not_found")
             return {"ok": True, "channel": {"id": existing}}
@@ -1370,20 +1489,31 @@ class FakeSlack:
         return {"ok": True, "no_op": False, "already_open": False, "channel": channel}
 
     def _conversations_join(self, params: Json) -> Json:
-        channel = self._known_channel(params)
+        channel = self._resolve_channel(params.get("channel"))
         if channel is None:
             return self._error("channel_not_found")
         stored = self._channels.get(channel)
+        private = stored["is_private"] if stored is not None else channel[:1] != "C"
+        if private:
+            # Only public channels can be joined (not DMs); private ones need an invitation.
+            return self._error("method_not_supported_for_channel_type")
+        if stored is not None and stored["is_archived"]:
+            return self._error("is_archived")
+        already = stored is None or bool(stored["is_member"])
         if stored is not None:
-            stored["is_member"] = True
-            if self.bot_user_id not in stored["members"]:
-                stored["members"].append(self.bot_user_id)
-        return {"ok": True, "channel": self._channel_info(channel)}
+            self._set_bot_member(stored, True)
+        answer: Json = {"ok": True, "channel": self._channel_info(channel)}
+        if already:
+            answer["warning"] = "already_in_channel"
+            answer["response_metadata"] = {"warnings": ["already_in_channel"]}
+        return answer
 
     def _conversations_history(self, params: Json) -> Json:
         channel = self._known_channel(params)
         if channel is None:
             return self._error("channel_not_found")
+        if self._outside(channel):
+            return self._error("not_in_channel")
         inclusive = _truthy(params.get("inclusive"))
         oldest = _ts_key(params.get("oldest") or "0")
         latest = _ts_key(params["latest"]) if params.get("latest") else None
@@ -1426,6 +1556,8 @@ class FakeSlack:
         channel = self._known_channel(params)
         if channel is None:
             return self._error("channel_not_found")
+        if self._outside(channel):
+            return self._error("not_in_channel")
         ts = str(params.get("ts") or "")
         parent = self._find_message(channel, ts)
         if parent is None:
@@ -1486,7 +1618,7 @@ class FakeSlack:
         channels = _split_ids(params.get("channels"))
         channel_id = params.get("channel_id")
         if channel_id:
-            resolved = self._resolve_channel(str(channel_id))
+            resolved = self._visible_channel(str(channel_id))
             if resolved is None:
                 return self._error("channel_not_found")
             channels = [resolved, *channels]

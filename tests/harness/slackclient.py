@@ -8,6 +8,11 @@ Usage::
 
 Only the standard library (urllib) is used.  HTTP error statuses do not raise; they are
 returned as a :class:`Response`.
+
+Given the fake Slack (``fake=``), the sender sends message events only as Slack would:
+from channels the bot is in (and DMs).  A message said in a channel the bot is not in
+reaches nobody: ``message()``/``event()`` then post nothing and return a Response with
+``delivered`` false (status 0).
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import urllib.request
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 __all__ = ["Response", "SlackSender", "sign"]
@@ -33,6 +38,12 @@ JSON = "application/json"
 _counter = itertools.count(1)
 
 Json = dict[str, Any]
+
+
+class Hearing(Protocol):
+    """What the sender asks the fake Slack (tests.harness.fakeslack.FakeSlack)."""
+
+    def hears(self, channel_id: str) -> bool: ...
 
 
 def sign(secret: str, timestamp: int | str, body: bytes | str) -> str:
@@ -69,6 +80,8 @@ class Response:
     status: int
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    # False when Slack would not have sent the event at all (status 0, nothing posted).
+    delivered: bool = True
 
     @property
     def text(self) -> str:
@@ -121,7 +134,14 @@ class SlackSender:
         bot_user_id: str = "UBOT",
         verification_token: str = "legacy-verification-token",
         timeout: float = 10.0,
+        fake: Hearing | None = None,
+        response_base: str = "https://hooks.slack.com",
     ) -> None:
+        """fake: the fake Slack, to send message events only from channels the bot is in.
+
+        response_base: where the payloads' response_url point (the tests' fake Slack
+        records what is posted to its ``/hooks/``, see FakeSlack.hooks_url).
+        """
         self.base_url = base_url.rstrip("/")
         self.signing_secret = signing_secret
         self.team_id = team_id
@@ -131,6 +151,8 @@ class SlackSender:
         self.bot_user_id = bot_user_id
         self.verification_token = verification_token
         self.timeout = timeout
+        self.fake = fake
+        self.response_base = response_base.rstrip("/")
 
     # ------------------------------------------------------------------ transport
 
@@ -230,8 +252,7 @@ class SlackSender:
 
     def response_url(self, kind: str = "commands") -> str:
         return (
-            f"https://hooks.slack.com/{kind}/{self.team_id}/{next(_counter)}/"
-            f"{uuid.uuid4().hex[:24]}"
+            f"{self.response_base}/{kind}/{self.team_id}/{next(_counter)}/{uuid.uuid4().hex[:24]}"
         )
 
     @staticmethod
@@ -469,7 +490,13 @@ class SlackSender:
         retry_reason: str = "http_timeout",
         event_time: int | None = None,
     ) -> Response:
-        """An ``event_callback`` envelope around ``event`` (JSON)."""
+        """An ``event_callback`` envelope around ``event`` (JSON).
+
+        A message event from a channel the bot is not in is not sent (see the module
+        docstring): the Response says ``delivered=False``.
+        """
+        if not self.slack_would_send(event):
+            return Response(0, b"", delivered=False)
         team = team_id or self.team_id
         envelope: Json = {
             "token": self.verification_token,
@@ -497,6 +524,14 @@ class SlackSender:
             headers["X-Slack-Retry-Reason"] = retry_reason
         return self.post_json(envelope, headers=headers)
 
+    def slack_would_send(self, event: Mapping[str, Any]) -> bool:
+        """Whether Slack sends this event to the bot: message events only from channels
+        it is in (and DMs); without a fake Slack to ask, every event."""
+        if self.fake is None or event.get("type") != "message":
+            return True
+        channel = str(event.get("channel") or "")
+        return not channel or self.fake.hears(channel)
+
     def message(
         self,
         text: str,
@@ -510,7 +545,10 @@ class SlackSender:
         retry_num: int | None = None,
         **kw: Any,
     ) -> Response:
-        """A ``message`` event (extra keyword arguments are merged into the event)."""
+        """A ``message`` event (extra keyword arguments are merged into the event).
+
+        Not delivered (``delivered=False``, status 0) from a channel the bot is not in.
+        """
         ts = ts or f"{time.time():.6f}"
         event: Json = {
             "type": "message",

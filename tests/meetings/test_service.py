@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from sqlalchemy import func, select, text
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bot.clock import FakeClock
@@ -25,6 +24,7 @@ from bot.meetings.models import CalendarFeed, MeetingSeries
 from bot.meetings.scheduling import Clashes, Scheduled
 from bot.meetings.times import convert_time
 from bot.models import ChannelMembers, OutboxMessage, SlackUser
+from bot.platform import Membership
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday
 TEAM = "T0001"
@@ -83,7 +83,12 @@ def slack() -> SlackAnswers:
 
 @pytest.fixture
 def directory(slack: SlackAnswers) -> Directory:
-    return Directory(FakeClock(NOW), slack.user, slack.members)
+    # Asked before the transactions, as the Dispatcher does: the directory never asks
+    # Slack inside one (there, who it does not know yet is answered as unknown).
+    found = Directory(FakeClock(NOW), slack.user, slack.members)
+    found.prefetch(TEAM, [*slack.users, STRANGER], deadline=None, channels=slack.channels)
+    slack.calls.clear()
+    return found
 
 
 @contextmanager
@@ -115,6 +120,7 @@ def schedule(
     here: str = OPS,
     confirmed: bool = False,
 ) -> Scheduled | Clashes:
+    planned = draft(words, channel_id=here)
     with db.write() as s:
         return scheduling.schedule_series(
             s,
@@ -122,8 +128,9 @@ def schedule(
             team_id=TEAM,
             user_id=user_id,
             here=here,
-            draft=draft(words, channel_id=here),
+            draft=planned,
             now=NOW,
+            hearing=Membership(planned.channel_id, is_member=True),
             confirmed=confirmed,
         )
 
@@ -195,6 +202,7 @@ def test_the_scheduler_must_be_in_the_target_channel(db: Database, directory: Di
             here=OPS,
             draft=draft(elsewhere),
             now=NOW,
+            hearing=Membership(WORLD, is_member=True),
             check_membership=False,
         )
     assert isinstance(console, Scheduled) and console.series.channel_id == WORLD
@@ -563,28 +571,33 @@ def test_convert_time_to_the_channels_zones_in_a_read_only_transaction(
     assert nobody.zones == {"UTC": []}
 
 
-def test_the_directory_answers_reads_without_writing(
+def test_the_directory_answers_from_what_it_knows_and_asks_slack_outside_transactions(
     db: Database, directory: Directory, slack: SlackAnswers
 ) -> None:
     with read_only(db) as s:
         alice = directory.user(s, TEAM, ALICE, store=False)
+        assert alice is not None and alice.tz == "Europe/Paris"
         assert directory.user(s, TEAM, STRANGER, store=False) is None
         assert directory.user_tz(s, TEAM, NOZONE, store=False) == "UTC"
         assert directory.channel_members(s, TEAM, OPS, store=False) == [ALICE, BOB, ROBOT]
-        assert directory.channel_members(s, TEAM, OPS, store=False) == [ALICE, BOB, ROBOT]
-    # The members were fetched once, then answered from this process's memory.
-    assert slack.calls.count(f"conversations.members {OPS}") == 1
+    # All of it from what was asked before: no Slack call, nothing written.
+    assert slack.calls == []
     assert count(db, SlackUser) == 0 and count(db, ChannelMembers) == 0
-    # The same answer a storing lookup gives.
+    # Not asked before: inside the transaction it answers with what it knows (nobody
+    # yet) and asks Slack in the background; then it knows.
     fresh = Directory(FakeClock(NOW), slack.user, slack.members)
-    with db.write() as s:
-        assert fresh.user(s, TEAM, ALICE) == alice
-        assert fresh.channel_members(s, TEAM, OPS) == [ALICE, BOB, ROBOT]
-    assert count(db, SlackUser) == 1 and count(db, ChannelMembers) == 1
-    # The guard is real: a storing lookup in a read-only transaction fails.
-    other = Directory(FakeClock(NOW), slack.user, slack.members)
-    with pytest.raises(DBAPIError), read_only(db) as s:
-        other.user(s, TEAM, BOB)
+    try:
+        with read_only(db) as s:
+            first = fresh.user(s, TEAM, ALICE)
+            assert first is not None and not first.known and first.tz is None
+            assert fresh.channel_members(s, TEAM, OPS) == []
+        assert fresh.wait_idle(5)
+        with read_only(db) as s:
+            assert fresh.user(s, TEAM, ALICE) == alice
+            assert fresh.channel_members(s, TEAM, OPS) == [ALICE, BOB, ROBOT]
+    finally:
+        fresh.close()
+    assert sorted(slack.calls) == [f"conversations.members {OPS}", f"users.info {ALICE}"]
 
 
 def test_share_calendar_queues_the_file_and_creates_the_feed(
@@ -599,6 +612,7 @@ def test_share_calendar_queues_the_file_and_creates_the_feed(
             here=WORLD,
             draft=draft(f'"Ops & Co" every friday at 9:00 UTC in <#{WORLD}>'),
             now=NOW,
+            hearing=Membership(WORLD, is_member=True),
             check_membership=False,
         )
         assert isinstance(series, Scheduled)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot import outbox
 from bot.commands.base import (
@@ -74,6 +74,15 @@ def error_reply(exc: Exception) -> Reply:
         return Reply(text=f":mag: {neutralize(str(exc))}")
     if isinstance(exc, Conflict | WgbotError):
         return Reply(text=f":warning: {neutralize(str(exc))}")
+    if isinstance(exc, OperationalError) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated
+    ):
+        # The database is away for a moment (restarting, failing over): not a bug.
+        log.warning("database unavailable, rolled back: %s", exc.orig)
+        return Reply(
+            text=":hourglass: The bot's database is unavailable for a moment, so nothing was "
+            "saved. Please run the command again shortly."
+        )
     if isinstance(exc, DeadlineExceeded):
         log.warning("answer not ready in time, rolled back: %s", exc)
         return Reply(

@@ -27,10 +27,11 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
-## test-slow: the long fuzz profiles and other heavy variants
+## test-slow: the long fuzz profiles and other heavy variants (FUZZ_EXAMPLES=N: a slice)
+FUZZ_EXAMPLES ?=
 test-slow: $(STAMP)
 	@scripts/ensure-postgres
-	$(BIN)/pytest -q -m slow --run-slow
+	$(BIN)/pytest -q -m slow --run-slow $(if $(FUZZ_EXAMPLES),--fuzz-examples=$(FUZZ_EXAMPLES))
 
 ## lint: ruff, and the import contracts in .importlinter (layers, one Slack edge)
 lint: $(STAMP)

@@ -62,9 +62,15 @@ class Bot:
             self.scheduler.start()
             self._started.append("scheduler")
 
-    def run_jobs(self, now: datetime | None = None) -> dict[str, int]:
-        """Run every periodic task once (tests with a controllable clock, the console)."""
-        return run_all(self.rt, self.registry.tasks.values(), now)
+    def run_jobs(
+        self, now: datetime | None = None, *, raise_errors: bool = False
+    ) -> dict[str, int]:
+        """Run every periodic task once (tests with a controllable clock, the console).
+
+        A failing task is logged and retried on the next run, or with `raise_errors`
+        (what the tests use) raised.
+        """
+        return run_all(self.rt, self.registry.tasks.values(), now, raise_errors=raise_errors)
 
     def stop(self) -> None:
         if "scheduler" in self._started:

@@ -27,11 +27,20 @@ class PeriodicTask:
     every: float  # seconds between runs
 
 
-def run_task(rt: Runtime, task: PeriodicTask, now: datetime | None = None) -> int:
-    """Run one task; a failure is logged and retried on the next tick."""
+def run_task(
+    rt: Runtime, task: PeriodicTask, now: datetime | None = None, *, raise_errors: bool = False
+) -> int:
+    """Run one task; a failure is logged and retried on the next tick.
+
+    With `raise_errors` (the tests) a failure is not logged but raised, with a note
+    naming the task, so that a crashing job fails whoever ran it.
+    """
     try:
         done = task.fn(rt, now or rt.clock.now())
-    except Exception:
+    except Exception as exc:
+        if raise_errors:
+            exc.add_note(f"periodic task {task.name} failed")
+            raise
         log.exception("periodic task %s failed", task.name)
         return 0
     if done:
@@ -40,7 +49,14 @@ def run_task(rt: Runtime, task: PeriodicTask, now: datetime | None = None) -> in
 
 
 def run_all(
-    rt: Runtime, tasks: Iterable[PeriodicTask], now: datetime | None = None
+    rt: Runtime,
+    tasks: Iterable[PeriodicTask],
+    now: datetime | None = None,
+    *,
+    raise_errors: bool = False,
 ) -> dict[str, int]:
-    """Run every task once (tests with a controllable clock, and the console)."""
-    return {task.name: run_task(rt, task, now) for task in tasks}
+    """Run every task once (tests with a controllable clock, and the console).
+
+    With `raise_errors` the first failing task raises (see run_task).
+    """
+    return {task.name: run_task(rt, task, now, raise_errors=raise_errors) for task in tasks}

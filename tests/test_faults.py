@@ -24,7 +24,9 @@ from bot import outbox
 from bot.db import Database
 from bot.models import OutboxMessage
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, T0, RunningBot, start_bot
+from tests.harness.ci import in_ci
 from tests.harness.fakeslack import FakeSlack
+from tests.harness.guards import join_all
 from tests.harness.pgserver import PgServer
 
 
@@ -154,8 +156,8 @@ def own_pg(tmp_path: Path) -> Iterator[PgServer]:
 
     ok, why = available()
     if not ok:
-        if os.environ.get("CI"):
-            pytest.fail(why)
+        if in_ci():
+            pytest.fail(f"PostgreSQL is required in CI: {why}")
         pytest.skip(why)
     server = PgServer(settings={"synchronous_commit": "on"})
     server.start()
@@ -192,7 +194,7 @@ def test_postgres_restart_while_commands_arrive(own_pg: PgServer, fake_slack: Fa
         own_pg.restart()
         _wait(lambda: len(acknowledged) >= 60, 60, "commands after the restart")
         stop.set()
-        sender.join(30)
+        join_all([sender], 30)
         listed = rb.command("/wg", "admins list").reply_text
         for uid in acknowledged:
             assert f"<@{uid}>" in listed, f"{uid} was acknowledged but is missing"

@@ -2,14 +2,18 @@
 
 Whatever the text, the answer is a 200 with something helpful: never a 5xx, never a
 traceback, never the "something went wrong on our side" answer that an unexpected
-exception produces. The quick profile runs in `make test`; the long one (2,000
-examples per family) runs with `make test-slow` (pytest -m slow --run-slow).
+exception produces, and never an error in the bot's log. The quick profile runs in
+`make test`; the long one (2,000 examples per family) runs with `make test-slow`
+(pytest -m slow --run-slow), and CI runs a slice of it (--fuzz-examples=N).
+
+Every run draws new inputs: the session's seed is in the report header and next to
+a failure, and `--hypothesis-seed=<seed>` replays that run; `print_blob` also prints
+the @reproduce_failure line for the one failing example.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,6 +21,7 @@ from hypothesis import strategies as st
 
 from bot.app import registry
 from tests.conftest import RunningBot
+from tests.harness.guards import BotErrorLog, describe_all
 
 REGISTRY = registry()
 FAMILIES, ACTIONS, VIEWS = REGISTRY.families, REGISTRY.actions, REGISTRY.views
@@ -25,13 +30,17 @@ QUICK = settings(
     max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-    derandomize=True,
+    derandomize=False,
+    print_blob=True,
 )
-LONG = settings(
-    max_examples=2000,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
+LONG_EXAMPLES = 2000
+
+
+def long_profile(config: pytest.Config) -> settings:
+    """The long profile: 2,000 examples per family, or --fuzz-examples (CI's slice)."""
+    examples = config.getoption("--fuzz-examples") or LONG_EXAMPLES
+    return settings(QUICK, max_examples=examples)
+
 
 nasty_pieces = st.sampled_from(
     [
@@ -88,40 +97,45 @@ def _subcommands() -> list[tuple[str, str]]:
     return pairs
 
 
-def check_answer(rb: RunningBot, command: str, text: str) -> None:
+def no_errors_logged(errors: BotErrorLog) -> None:
+    """Fail the example (so Hypothesis shrinks it) when the bot logged an error for it."""
+    logged = errors.take()
+    assert not logged, "the bot logged errors:\n" + describe_all(logged)
+
+
+def check_answer(rb: RunningBot, errors: BotErrorLog, command: str, text: str) -> None:
     resp = rb.command(command, text)
     assert resp.status == 200, (command, text, resp.status, resp.text[:300])
     shown = resp.reply_text
     assert resp.body == b"" or shown.strip(), (command, text)
     assert "Traceback" not in resp.text
     assert "Something went wrong on our side" not in shown, (command, text, shown)
-
-
-@pytest.fixture
-def quiet_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
-    caplog.set_level(logging.ERROR)
-    return caplog
+    no_errors_logged(errors)
 
 
 @pytest.mark.parametrize(("family", "sub"), _subcommands())
-def test_fuzz_commands_quick(running_sqlite: RunningBot, family: str, sub: str) -> None:
+def test_fuzz_commands_quick(
+    running_sqlite: RunningBot, bot_errors: BotErrorLog, family: str, sub: str
+) -> None:
     @QUICK
     @given(fuzz_text)
     def run(text: str) -> None:
-        check_answer(running_sqlite, f"/{family}", f"{sub} {text}".strip())
+        check_answer(running_sqlite, bot_errors, f"/{family}", f"{sub} {text}".strip())
 
     run()
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("family", sorted(FAMILIES))
-def test_fuzz_commands_long(running_sqlite: RunningBot, family: str) -> None:
+def test_fuzz_commands_long(
+    running_sqlite: RunningBot, bot_errors: BotErrorLog, request: pytest.FixtureRequest, family: str
+) -> None:
     subs = [sc.name for sc in FAMILIES[family].subcommands.values()] + [""]
 
-    @LONG
+    @long_profile(request.config)
     @given(st.sampled_from(subs), fuzz_text)
     def run(sub: str, text: str) -> None:
-        check_answer(running_sqlite, f"/{family}", f"{sub} {text}".strip())
+        check_answer(running_sqlite, bot_errors, f"/{family}", f"{sub} {text}".strip())
 
     run()
 
@@ -135,11 +149,12 @@ json_values = st.recursive(
 )
 
 
-def _no_crash_answers(rb: RunningBot) -> None:
+def _no_crash_answers(rb: RunningBot, errors: BotErrorLog) -> None:
     rb.deliver()
     for eph in rb.fake.ephemerals:
         assert "Something went wrong on our side" not in json.dumps(eph)
     assert rb.fake.violations == []
+    no_errors_logged(errors)
 
 
 def _action_ids() -> list[str]:
@@ -147,19 +162,23 @@ def _action_ids() -> list[str]:
 
 
 @pytest.mark.parametrize("action_id", _action_ids())
-def test_fuzz_button_values(running_sqlite: RunningBot, action_id: str) -> None:
+def test_fuzz_button_values(
+    running_sqlite: RunningBot, bot_errors: BotErrorLog, action_id: str
+) -> None:
     @QUICK
     @given(st.one_of(st.text(max_size=100), st.integers().map(str), nasty_pieces))
     def run(value: str) -> None:
         resp = running_sqlite.sender.block_action(action_id, value)
         assert resp.status == 200
-        _no_crash_answers(running_sqlite)
+        _no_crash_answers(running_sqlite, bot_errors)
 
     run()
 
 
 @pytest.mark.parametrize("callback_id", [*sorted(VIEWS), "unknown_view"])
-def test_fuzz_view_submissions(running_sqlite: RunningBot, callback_id: str) -> None:
+def test_fuzz_view_submissions(
+    running_sqlite: RunningBot, bot_errors: BotErrorLog, callback_id: str
+) -> None:
     @QUICK
     @given(
         st.dictionaries(
@@ -181,12 +200,14 @@ def test_fuzz_view_submissions(running_sqlite: RunningBot, callback_id: str) -> 
     def run(values: dict[str, object], metadata: str) -> None:
         resp = running_sqlite.sender.view_submission(callback_id, values, private_metadata=metadata)
         assert resp.status == 200
-        _no_crash_answers(running_sqlite)
+        _no_crash_answers(running_sqlite, bot_errors)
 
     run()
 
 
-def test_fuzz_raw_interactivity_payloads(running_sqlite: RunningBot) -> None:
+def test_fuzz_raw_interactivity_payloads(
+    running_sqlite: RunningBot, bot_errors: BotErrorLog
+) -> None:
     @QUICK
     @given(
         st.dictionaries(
@@ -200,11 +221,12 @@ def test_fuzz_raw_interactivity_payloads(running_sqlite: RunningBot) -> None:
     def run(payload: dict[str, object]) -> None:
         resp = running_sqlite.sender.interactive(payload)
         assert resp.status == 200, resp.text[:200]
+        no_errors_logged(bot_errors)
 
     run()
 
 
-def test_fuzz_message_events(running_sqlite: RunningBot) -> None:
+def test_fuzz_message_events(running_sqlite: RunningBot, bot_errors: BotErrorLog) -> None:
     @QUICK
     @given(
         st.one_of(
@@ -217,7 +239,7 @@ def test_fuzz_message_events(running_sqlite: RunningBot) -> None:
     def run(text: str) -> None:
         resp = running_sqlite.sender.message(text)
         assert resp.status == 200
-        _no_crash_answers(running_sqlite)
+        _no_crash_answers(running_sqlite, bot_errors)
 
     run()
 
@@ -236,14 +258,14 @@ def test_fuzz_message_events(running_sqlite: RunningBot) -> None:
     ],
 )
 def test_numbers_too_big_or_not_ascii_get_an_answer(
-    running_sqlite: RunningBot, command: str, text: str
+    running_sqlite: RunningBot, bot_errors: BotErrorLog, command: str, text: str
 ) -> None:
     """Found by the long fuzz profile: such numbers overflowed the database or int()."""
-    check_answer(running_sqlite, command, text)
+    check_answer(running_sqlite, bot_errors, command, text)
 
 
-def test_buttons_with_odd_numbers(running_sqlite: RunningBot) -> None:
+def test_buttons_with_odd_numbers(running_sqlite: RunningBot, bot_errors: BotErrorLog) -> None:
     for action_id in ("minutes_publish", "minutes_edit", "issue_ack"):
         for value in ("²", "9223372036854775808", "-1"):
             assert running_sqlite.sender.block_action(action_id, value).status == 200
-    _no_crash_answers(running_sqlite)
+    _no_crash_answers(running_sqlite, bot_errors)

@@ -25,6 +25,8 @@ def seed_workspace_b(rb: RunningBot) -> dict[str, str]:
         assert resp.status == 200
         return resp.reply_text
 
+    # B's support channel exists (in B), so the new issue's notice is delivered there.
+    rb.fake.add_channel("CB1", "b-support", members=["UADMIN"])
     b(
         "/support",
         f'add provider "{SECRET_WORDS} Inc" role="product team" collaboration=integrated channel=#b-support',

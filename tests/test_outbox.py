@@ -5,12 +5,14 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot import outbox
 from bot.models import OutboxMessage
 from bot.outbox.delivery import OutboxWorker
 from tests.conftest import RunningBot
+from tests.harness.guards import join_all
 
 
 def _post(rb: RunningBot, text: str, channel: str = "C1", **kw: object) -> int:
@@ -125,6 +127,7 @@ def test_crash_before_post_is_delivered_after_lease(running: RunningBot) -> None
     assert _texts(running) == ["never reached Slack"]
 
 
+@pytest.mark.expect_failed_outbox
 def test_permanent_error_fails_row_and_unblocks_lane(running: RunningBot) -> None:
     running.fake.fail("chat.postMessage", error="channel_not_found", times=1)
     bad = _post(running, "lost cause")
@@ -175,8 +178,7 @@ def test_two_workers_deliver_each_row_exactly_once(running: RunningBot) -> None:
     threads = [threading.Thread(target=w.drain) for w in workers]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join(30)
+    join_all(threads, 30)
     posted = [c.params["text"] for c in running.fake.calls_to("chat.postMessage")]
     assert sorted(posted) == sorted(f"n{i}" for i in range(40))
     for lane in range(4):

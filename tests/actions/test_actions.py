@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from bot.actions.models import ActionItem
 from bot.services import hooks
 from tests.conftest import RunningBot
+from tests.harness.guards import join_all
 from tests.harness.rooms import Room, dm_texts
 
 
@@ -115,8 +116,7 @@ def test_concurrent_adds_get_gapless_unique_numbers(running: RunningBot) -> None
     threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
     for t in threads:
         t.start()
-    for t in threads:
-        t.join()
+    join_all(threads, 60)
     assert len(replies) == 40 and all("Action item #" in r for r in replies)
     with running.bot.rt.db.read() as s:
         numbers = sorted(a.number for a in s.query(ActionItem).filter_by(team_id="T1"))

@@ -32,6 +32,7 @@ from tests.harness.blockkit import (
     validate_view,
 )
 from tests.harness.fakeslack import UPLOAD_METHOD, FakeSlack
+from tests.harness.guards import join_all
 from tests.harness.slackclient import Response, SlackSender
 
 SECTION = {"type": "section", "text": {"type": "mrkdwn", "text": "hello *world*"}}
@@ -54,6 +55,9 @@ MODAL = {
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
     with FakeSlack() as server:
+        # As in Slack, only the channels and people that exist can be posted to.
+        server.add_user("U1")
+        server.add_channel("C1", "general", members=["U1"])
         yield server
         assert server.server_errors == []
 
@@ -164,6 +168,7 @@ def test_threads_ephemeral_permalink_reactions(fake: FakeSlack, client: WebClien
 
 def test_json_body_and_get_query(fake: FakeSlack, client: WebClient) -> None:
     fake.add_user("U7", tz="UTC")
+    fake.add_channel("C9", "ninth")
     client.api_call("chat.postMessage", json={"channel": "C9", "text": "via json"})
     assert fake.messages("C9")[0]["text"] == "via json"
     assert fake.last_call("chat.postMessage").params == {"channel": "C9", "text": "via json"}
@@ -196,6 +201,8 @@ def test_users_info_time_zones(fake: FakeSlack, client: WebClient) -> None:
 
 
 def test_conversations(fake: FakeSlack, client: WebClient) -> None:
+    fake.add_user("U2")
+    fake.add_user("U3")
     fake.add_channel("C5", "wg-docs", members=["U1", "U2", "U3"], is_member=False)
     info = client.conversations_info(channel="C5")["channel"]
     assert info["id"] == "C5" and info["name"] == "wg-docs" and info["is_member"] is False
@@ -228,6 +235,8 @@ def test_strict_channels(client: WebClient) -> None:
 
 
 def test_views(fake: FakeSlack, client: WebClient) -> None:
+    fake.issue_trigger("123.456")  # as a payload would have
+    fake.issue_trigger("123.789")
     opened = client.views_open(trigger_id="123.456", view=MODAL)["view"]
     assert opened["id"].startswith("V") and opened["callback_id"] == "cb"
     assert fake.last_call("views.open").params["view"] == MODAL
@@ -273,7 +282,7 @@ def test_wait_for_call(fake: FakeSlack, client: WebClient) -> None:
     try:
         calls = fake.wait_for_call("chat.postMessage", timeout=5)
     finally:
-        timer.join()
+        join_all([timer], 10)
     assert calls[0].params["text"] == "later"
     with pytest.raises(AssertionError):
         fake.wait_for_call("views.open", timeout=0.1)
@@ -353,7 +362,7 @@ def test_hang_times_out_client_without_blocking_others(fake: FakeSlack) -> None:
     fake.wait_for_call("chat.postMessage", answered=False, timeout=5)
     assert quick.auth_test()["ok"]  # served while the other request hangs
     assert time.monotonic() - started < 1.0
-    worker.join(timeout=5)
+    join_all([worker], 5)
     assert len(errors) == 1
     assert isinstance(errors[0], TimeoutError | URLError | OSError)
     call = fake.calls_to("chat.postMessage")[0]
@@ -504,7 +513,7 @@ def verifying_server() -> Iterator[tuple[str, list[dict[str, Any]]]]:
     finally:
         server.shutdown()
         server.server_close()
-        thread.join(timeout=5)
+        join_all([thread], 5)
 
 
 def test_signed_requests_verify(verifying_server: tuple[str, list[dict[str, Any]]]) -> None:

@@ -12,16 +12,17 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import OperationalError
 
+from tests.harness.ci import in_ci
 from tests.harness.pgserver import PgServer, PgServerError, available
 
 
 def require_postgres() -> None:
-    """Skip when no server can be started here, but fail on CI (CI=true)."""
+    """Skip when no server can be started here, but fail in CI (tests/harness/ci.py)."""
     ok, reason = available()
     if ok:
         return
-    if os.environ.get("CI", "").strip().lower() in ("true", "1"):
-        pytest.fail(f"PostgreSQL is required on CI (CI=true): {reason}")
+    if in_ci():
+        pytest.fail(f"PostgreSQL is required in CI: {reason}")
     pytest.skip(reason)
 
 

@@ -16,6 +16,7 @@ from bot.meetings.services import schedule_of
 from bot.timekit.recurrence import occurrences
 from tests.conftest import RunningBot, start_bot
 from tests.harness.fakeslack import FakeSlack
+from tests.harness.guards import join_all
 
 
 def reminders(rb: RunningBot, channel: str = "C1") -> list[str]:
@@ -98,8 +99,7 @@ def test_two_processes_post_each_reminder_once(
         threads = [threading.Thread(target=rb.run_jobs) for rb in (running, other, running, other)]
         for t in threads:
             t.start()
-        for t in threads:
-            t.join(30)
+        join_all(threads, 30)
         running.deliver()
         other.deliver()
         assert reminders(running) == ["Reminder: SWG starts in 15 minutes"]

@@ -10,7 +10,7 @@ import pytest
 
 from bot import outbox
 from tests.conftest import RunningBot, start_bot
-from tests.harness.fakeslack import FakeSlack
+from tests.harness.fakeslack import RESPONSE_URL_METHOD, FakeSlack
 
 
 @pytest.fixture
@@ -53,6 +53,7 @@ def test_install_two_workspaces_and_answer_each_with_its_own_token(oauth_bot: Ru
     rb = oauth_bot
     install(rb, "T1", "xoxb-team-one")
     install(rb, "T2", "xoxb-team-two")
+    rb.fake.add_channel("C9", "team-two-general")  # the second workspace's channel
     for team in ("T1", "T2"):
         resp = rb.command("/wg", "help", team_id=team)
         assert resp.status == 200 and "/wg help" in resp.reply_text
@@ -68,6 +69,9 @@ def test_unknown_workspace_is_not_served(oauth_bot: RunningBot) -> None:
     install(oauth_bot, "T1", "xoxb-team-one")
     resp = oauth_bot.command("/wg", "help", team_id="T404")
     assert "/wg help" not in resp.reply_text
+    # Bolt tells the user at the command's response_url (on the fake, not hooks.slack.com).
+    [told] = oauth_bot.fake.calls_to(RESPONSE_URL_METHOD)
+    assert "install this app" in told.params["text"]
 
 
 def test_state_must_match(oauth_bot: RunningBot) -> None:

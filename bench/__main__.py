@@ -24,13 +24,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--seconds", type=float, default=3.0, help="measured seconds per load run")
     parser.add_argument(
-        "--only", default="", help="comma-separated sections: ack,features,reminders,lock"
+        "--only",
+        default="",
+        help="comma-separated sections: ack,features,reminders,lock,slack-latency",
     )
     args = parser.parse_args(argv)
-    sections = set(filter(None, args.only.split(","))) or {"ack", "features", "reminders", "lock"}
+    sections = set(filter(None, args.only.split(","))) or {
+        "ack",
+        "features",
+        "reminders",
+        "lock",
+        "slack-latency",
+    }
 
     sys.path.insert(0, str(ROOT))
-    from bench import lock, scenarios
+    from bench import lock, scenarios, slack_latency
     from tests.harness.fakeslack import FakeSlack
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -52,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
             if "lock" in sections:
                 print("database locked by another process")
                 lock.run(bench, fake)
+            if "slack-latency" in sections:
+                print("\nAcknowledgements with Slack answering every call in 200 ms (SQLite)")
+                slack_latency.run(bench)  # with a fake Slack of its own
         finally:
             fake.stop()
     out = {

@@ -1,8 +1,8 @@
 """The shared benchmark harness: results, the bot and bare-Bolt processes, migrations.
 
 Imported by `bench.__main__` (the entry point) and by the sections in
-`bench.scenarios` and `bench.features`; it imports no bench module except
-`bench.load`, so there is no import cycle among the bench modules.
+`bench.scenarios`, `bench.features` and `bench.slack_latency`; it imports no bench
+module except `bench.load`, so there is no import cycle among the bench modules.
 """
 
 from __future__ import annotations
@@ -91,8 +91,9 @@ def bot_env(db_url: str, api_url: str, port: int) -> dict[str, str]:
 
 
 def start_bot(
-    db_url: str, api_url: str, workers: int = 1
+    db_url: str, api_url: str, workers: int = 1, threads: int | None = None
 ) -> tuple[subprocess.Popen[bytes], int, float]:
+    """`wgbot serve` (request threads per process: the default unless `threads`)."""
     port = free_port()
     t0 = time.perf_counter()
     proc = subprocess.Popen(
@@ -107,6 +108,7 @@ def start_bot(
             str(port),
             "--workers",
             str(workers),
+            *(["--threads", str(threads)] if threads else []),
         ],
         env=bot_env(db_url, api_url, port),
         stdout=subprocess.DEVNULL,

@@ -54,7 +54,13 @@ class Bot:
     bolt: Any = None  # slack_bolt.App when serving Slack
     _started: list[str] = field(default_factory=list)
 
-    def start_background(self, *, delivery: bool = True, scheduler: bool = True) -> None:
+    def start_background(
+        self, *, delivery: bool = True, scheduler: bool = True, directory: bool = True
+    ) -> None:
+        if directory:
+            # Every user of the workspace(s) with users.list, in the background: start-up
+            # does not wait for it (skipped when any process did it recently).
+            self.rt.directory.start_fill()
         if delivery:
             self.worker.start()
             self._started.append("delivery")
@@ -78,6 +84,7 @@ class Bot:
         if "delivery" in self._started:
             self.worker.stop()
         self._started.clear()
+        self.rt.directory.close()
         self.rt.db.dispose()
 
 
@@ -104,12 +111,13 @@ def build_bot(
         bots = InstalledBots(settings, db) if settings.oauth_enabled else None
         token_for = bots.token if bots is not None else single_token_lookup(settings)
         transport = transport or slack_transport(settings, token_for)
-        directory = directory or slack_directory(settings, token_for, clock)
+        directory = directory or slack_directory(settings, token_for, clock, db=db)
         platform: Platform = SlackPlatform(settings, token_for)
     else:
         platform = Offline()
     if transport is None or directory is None:
         raise ValueError("without Slack, a transport and a directory are required")
+    directory.attach(db)  # what Slack answers is stored by the directory's writer
     rt = Runtime(
         settings=settings,
         db=db,

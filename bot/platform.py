@@ -29,13 +29,33 @@ class Membership:
     problem: str | None = None
 
 
-class NeedsSlack(Exception):
-    """Raised inside a transaction: fetch these first, then run the work again."""
+# `session.info` key set while the Dispatcher may still roll the transaction back on
+# NeedsSlack, ask Slack and run the work again. Without it (the request's last attempt,
+# periodic jobs) the directory answers with what it knows instead of raising.
+ASKS_SLACK_FIRST = "wgbot.asks_slack_first"
 
-    def __init__(self, *, members_of: Iterable[str] = (), users: Iterable[str] = ()) -> None:
+
+class NeedsSlack(Exception):
+    """Raised inside a transaction: fetch these first, then run the work again.
+
+    members_of: channels the bot must be in; users: people whose names, zones and
+    admin flags the work needs; member_lists: channels whose member ids it needs.
+    """
+
+    def __init__(
+        self,
+        *,
+        members_of: Iterable[str] = (),
+        users: Iterable[str] = (),
+        member_lists: Iterable[str] = (),
+    ) -> None:
         self.members_of = tuple(dict.fromkeys(members_of))
         self.users = tuple(dict.fromkeys(users))
-        super().__init__(f"needs channels {self.members_of} and users {len(self.users)}")
+        self.member_lists = tuple(dict.fromkeys(member_lists))
+        super().__init__(
+            f"needs channels {self.members_of}, users {len(self.users)}, "
+            f"member lists {self.member_lists}"
+        )
 
 
 @dataclass

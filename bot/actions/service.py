@@ -238,8 +238,9 @@ def require_known_users(
     session: Session, *, directory: Directory, team_id: str, users: Collection[str]
 ) -> None:
     """NotFound for the first user Slack does not know in this workspace."""
+    found = directory.users(session, team_id, users)
     for uid in users:
-        if directory.user(session, team_id, uid) is None:
+        if found.get(uid) is None:
             raise NotFound(f"Slack does not know the user <@{uid}> in this workspace.")
 
 
@@ -275,6 +276,9 @@ def record_item(
     usage: str | None = None,
 ) -> ActionItem:
     """`/action add`: check the owners, read the due date, then create the item."""
+    # Everyone Slack may have to be asked about, at once: the owners, and whoever typed
+    # the date (it is read in their zone).
+    directory.ask_first(session, team_id, users=[*owners, *([user_id] if due_text else [])])
     require_known_users(session, directory=directory, team_id=team_id, users=owners)
     due = (
         due_from_text(

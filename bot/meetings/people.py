@@ -35,14 +35,21 @@ def participants(
     limit: int = MAX_PEOPLE,
 ) -> Participants:
     """The named people and the channels' members, without bots; zones and hours defaulted."""
-    # A read: the directory answers without storing what it fetched.
-    users = list(user_ids)
-    for channel_id in channel_ids:
-        users.extend(directory.channel_members(session, team_id, channel_id, store=False))
+    named = list(user_ids)
+    channels = list(channel_ids)
+    # The named people and the channels' member lists are asked of Slack (at once)
+    # before the transaction; the members themselves are not waited for: who is not
+    # known yet counts as "zone unknown" and is learned in the background.
+    directory.ask_first(session, team_id, users=named, channels=channels)
+    users = list(named)
+    for channel_id in channels:
+        users.extend(directory.channel_members(session, team_id, channel_id))
+    everyone = list(dict.fromkeys(users))[:limit]
+    infos = directory.users(session, team_id, everyone, wait=False)
     people: list[Participant] = []
     unknown: list[str] = []
-    for uid in list(dict.fromkeys(users))[:limit]:
-        info = directory.user(session, team_id, uid, store=False)
+    for uid in everyone:
+        info = infos.get(uid)
         if info is None or info.is_bot:
             continue
         if not info.tz:

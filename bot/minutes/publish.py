@@ -72,11 +72,8 @@ def set_channel_template(
 
 
 def _names(session: Session, directory: Directory, team_id: str, ids: set[str]) -> dict[str, str]:
-    names: dict[str, str] = {}
-    for uid in sorted(ids):
-        info = directory.user(session, team_id, uid)
-        names[uid] = info.display if info is not None else uid
-    return names
+    found = directory.users(session, team_id, sorted(ids))  # asked of Slack at once
+    return {uid: info.display if info is not None else uid for uid, info in found.items()}
 
 
 def gather(

@@ -48,8 +48,20 @@ def build_bolt_app(dispatcher: Dispatcher, bots: InstalledBots | None = None) ->
         "ignoring_self_assistant_message_events_enabled": False,
     }
     if bots is not None:
+        from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
         from slack_bolt.oauth.oauth_settings import OAuthSettings
+        from slack_bolt.response import BoltResponse
         from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+        def installed(args: SuccessArgs) -> BoltResponse:
+            # A new workspace: read its members in the background (users.list).
+            team_id = args.installation.team_id
+            if team_id:
+                rt.directory.start_fill([team_id], force=True)
+            return args.default.success(args)
+
+        def install_failed(args: FailureArgs) -> BoltResponse:
+            return args.default.failure(args)
 
         state_store = SQLAlchemyOAuthStateStore(
             expiration_seconds=600, engine=rt.db.engine, logger=log
@@ -63,6 +75,7 @@ def build_bolt_app(dispatcher: Dispatcher, bots: InstalledBots | None = None) ->
             install_path="/slack/install",
             redirect_uri_path="/slack/oauth_redirect",
             install_page_rendering_enabled=False,
+            callback_options=CallbackOptions(success=installed, failure=install_failed),
         )
         kwargs["authorize"] = bots.authorizer()
     app = App(**kwargs)

@@ -19,6 +19,7 @@ from slack_sdk import WebClient
 from bot.commands.base import Reply
 from bot.commands.dispatch import Dispatcher, Identity
 from bot.slack import payloads
+from bot.slack.directory import profile_of
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +33,9 @@ SUBSCRIBED_EVENTS = frozenset(
         "message.channels",
         "message.groups",
         "message.im",
+        # The member directory stays current without asking Slack (bot/directory.py).
+        "team_join",
+        "user_change",
     }
 )
 
@@ -176,3 +180,13 @@ def register(
         )
         reply = Reply(text="Hi! Type `/wg help` to see what I can do for your working group.")
         dispatcher.answer_privately(who, reply, who.channel_id)
+
+    def on_user(body: dict[str, Any], event: dict[str, Any]) -> None:
+        user = event.get("user")
+        if not isinstance(user, dict) or not user.get("id"):
+            return
+        team_id = payloads.team_of(body) or str(user.get("team_id") or "")
+        dispatcher.user_changed(team_id, str(user["id"]), profile_of(user))
+
+    app.event("user_change")(on_user)
+    app.event("team_join")(on_user)

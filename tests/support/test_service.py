@@ -55,7 +55,11 @@ def db(db_url: str) -> Iterator[Database]:
 @pytest.fixture
 def directory() -> Directory:
     """The real directory, its Slack lookups answered from PEOPLE."""
-    return Directory(FakeClock(T0), lambda _team, uid: PEOPLE.get(uid), lambda _t, _c: [])
+    # Asked before the transactions, as the Dispatcher does: the directory never asks
+    # Slack inside one (there, who it does not know yet is answered as unknown).
+    found = Directory(FakeClock(T0), lambda _team, uid: PEOPLE.get(uid), lambda _t, _c: [])
+    found.prefetch(TEAM, [*PEOPLE, "U404NOBODY"], deadline=None)
+    return found
 
 
 def _count(session: Session, model: Any) -> int:

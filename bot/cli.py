@@ -223,7 +223,7 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
         )
         args.socket_mode, args.port, args.host, args.workers = True, None, None, 1
         args.no_delivery = args.no_scheduler = False
-        args.threads = 8
+        args.threads = 16
         return cmd_serve(args, settings)
     if settings.has_slack_credentials:
         print(
@@ -232,7 +232,7 @@ def cmd_start(args: argparse.Namespace, settings: Settings) -> int:
         )
         args.socket_mode, args.port, args.host, args.workers = False, None, None, 1
         args.no_delivery = args.no_scheduler = False
-        args.threads = 8
+        args.threads = 16
         return cmd_serve(args, settings)
     print(
         "wgbot: no Slack credentials (SLACK_BOT_TOKEN/SLACK_SIGNING_SECRET unset), so starting the local console",
@@ -281,7 +281,7 @@ def build_parser(extra: Iterable[CliCommand] = ()) -> argparse.ArgumentParser:
     serve.add_argument(
         "--workers", type=int, default=1, help="HTTP worker processes sharing the port"
     )
-    serve.add_argument("--threads", type=int, default=8, help="request threads per process")
+    serve.add_argument("--threads", type=int, default=16, help="request threads per process")
     serve.add_argument("--no-scheduler", action="store_true", help="do not run scheduled jobs here")
     serve.add_argument("--no-delivery", action="store_true", help="do not deliver the outbox here")
     serve.set_defaults(func=cmd_serve)

@@ -106,13 +106,16 @@ def build_bot(
         from bot.slack.directory import slack_directory
         from bot.slack.oauth import InstalledBots, single_token_lookup
         from bot.slack.platform import SlackPlatform
-        from bot.slack.transport import slack_transport
+        from bot.slack.transport import SlackTransport, slack_transport
 
         bots = InstalledBots(settings, db) if settings.oauth_enabled else None
         token_for = bots.token if bots is not None else single_token_lookup(settings)
         transport = transport or slack_transport(settings, token_for)
         directory = directory or slack_directory(settings, token_for, clock, db=db)
-        platform: Platform = SlackPlatform(settings, token_for)
+        slack_platform = SlackPlatform(settings, token_for)
+        if isinstance(transport, SlackTransport):
+            transport.on_lost_channel = slack_platform.forget
+        platform: Platform = slack_platform
     else:
         platform = Offline()
     if transport is None or directory is None:

@@ -17,7 +17,8 @@ from bot.slack.oauth import TokenLookup
 log = logging.getLogger(__name__)
 
 # A membership Slack confirmed is trusted this long (the bot rarely leaves channels;
-# when it is removed, the next post answers not_in_channel and the cache is dropped).
+# when it is removed, the next post answers not_in_channel or channel_not_found and
+# the transport drops the entry: bot.app wires SlackTransport.on_lost_channel here).
 MEMBER_TTL_S = 600.0
 # No Slack call gets less than this, nor more than the request has left.
 MIN_CALL_S = 0.2

@@ -40,6 +40,9 @@ class SlackTransport:
         self._timeout = timeout
         self._clients: dict[str, WebClient] = {}
         self._lock = threading.Lock()
+        # Told when Slack says the bot is not (or no longer) in a channel, so that the
+        # membership it remembered is asked again (see bot/slack/platform.py).
+        self.on_lost_channel: Callable[[str, str], None] = lambda _team, _channel: None
 
     def client(self, team_id: str) -> WebClient | None:
         token = self._token_for(team_id)
@@ -64,7 +67,7 @@ class SlackTransport:
         try:
             data = self._invoke(client, method, payload)
         except SlackApiError as exc:
-            return self._api_error(client, method, payload, exc)
+            return self._api_error(client, method, payload, exc, team_id)
         except Exception as exc:  # connection refused, reset, timeout
             return CallResult(
                 ok=False, error=f"{type(exc).__name__}: {exc}", retry=True, ambiguous=True
@@ -94,7 +97,12 @@ class SlackTransport:
         return dict(resp.data) if isinstance(resp.data, dict) else {}
 
     def _api_error(
-        self, client: WebClient, method: str, payload: dict[str, Any], exc: SlackApiError
+        self,
+        client: WebClient,
+        method: str,
+        payload: dict[str, Any],
+        exc: SlackApiError,
+        team_id: str = "",
     ) -> CallResult:
         status = exc.response.status_code
         error = str(exc.response.get("error") or f"HTTP {status}")
@@ -111,6 +119,8 @@ class SlackTransport:
             return CallResult(ok=False, error=error, retry=True)
         if method == "reactions.add" and error == "already_reacted":
             return CallResult(ok=True, channel=payload.get("channel"))
+        if error in ("not_in_channel", "channel_not_found") and payload.get("channel"):
+            self.on_lost_channel(team_id, str(payload["channel"]))
         if error == "not_in_channel" and str(payload.get("channel", "")).startswith("C"):
             # Public channel the bot was not invited to: join it and try again.
             try:

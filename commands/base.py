@@ -67,17 +67,6 @@ class Ctx:
             user_id=self.user_id,
         )
 
-    def require_admin(self, doing: str) -> None:
-        """Refuse politely, naming who may, unless the caller is an admin."""
-        permissions.require_admin(
-            self.session,
-            directory=self.rt.directory,
-            configured=self.settings.bot_admins,
-            team_id=self.team_id,
-            user_id=self.user_id,
-            doing=doing,
-        )
-
 
 @dataclass
 class Reply:

@@ -47,23 +47,6 @@ def is_bot_admin(
     return bool(info and info.is_admin)
 
 
-def require_admin(
-    session: Session,
-    *,
-    directory: Directory,
-    configured: frozenset[str],
-    team_id: str,
-    user_id: str,
-    doing: str,
-) -> None:
-    check_admin(
-        is_bot_admin(
-            session, directory=directory, configured=configured, team_id=team_id, user_id=user_id
-        ),
-        doing=doing,
-    )
-
-
 def list_admins(session: Session, *, team_id: str) -> list[str]:
     return list(
         session.scalars(

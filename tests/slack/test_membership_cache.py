@@ -33,6 +33,9 @@ def test_removed_from_a_private_channel_the_next_meeting_needs_an_invitation(
     again = running.command("/minutes", "start Board", user_id=CHAIR, channel_id=PRIVATE)
     assert "/invite @wgbot" in again.reply_text
     running.fake.invite_bot(PRIVATE)
-    assert "invite" not in running.command(
-        "/minutes", "start Board", user_id=CHAIR, channel_id=PRIVATE
-    ).reply_text
+    assert (
+        "invite"
+        not in running.command(
+            "/minutes", "start Board", user_id=CHAIR, channel_id=PRIVATE
+        ).reply_text
+    )

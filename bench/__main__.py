@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="wgbot-bench-") as tmp:
         bench = Bench(seconds=args.seconds, workdir=Path(tmp))
-        fake = FakeSlack(require_token=False)
+        fake = FakeSlack(require_token=False, strict_channels=False)
         fake.start()
         try:
             scenarios.seed_fake_slack(fake)

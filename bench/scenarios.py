@@ -47,6 +47,10 @@ def seed_fake_slack(fake: Any) -> None:
     for i, uid in enumerate(PARTICIPANTS):
         fake.add_user(uid, tz=ZONES[i % 12], name=f"member{i}")
     fake.add_channel("C1", "general", members=USERS + PARTICIPANTS)
+    # The triage channels examples/catalog.yaml names (its import looks them up).
+    for name in ("lustre-support", "egi-core-support", "arc-support", "community-platforms"):
+        fake.add_channel("C" + name.replace("-", "").upper()[:10], name)
+    fake.add_channel("CF5", "f5-openstack")
 
 
 def wgbot(args: list[str], db_url: str, api_url: str) -> subprocess.CompletedProcess[str]:

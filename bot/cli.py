@@ -257,8 +257,13 @@ def _run_with_database(command: CliCommand) -> Callable[[argparse.Namespace, Set
 
             return team_of_token(settings)
 
+        def channel_ids(team_id: str, names: Sequence[str]) -> dict[str, str]:
+            from bot.slack.channels import channel_ids_for
+
+            return channel_ids_for(settings, db, team_id, names)
+
         try:
-            return command.run(args, db, this_workspace)
+            return command.run(args, db, this_workspace, channel_ids)
         finally:
             db.dispose()
 

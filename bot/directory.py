@@ -38,7 +38,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import String, func, or_, select, update
+from sqlalchemy import cast as cast_sql
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
@@ -561,6 +562,23 @@ class Directory:
             zones.setdefault(info.tz, []).append(uid)
         return zones
 
+    def zoneless_members(
+        self, session: Session, team_id: str, channel_id: str, limit: int = 200
+    ) -> list[str]:
+        """The channel's known (human) members whose zone Slack does not give us:
+        other organisations' people in a Slack Connect channel, mostly. Answers from
+        what is known (call it after member_zones); never asks Slack first."""
+        members, _ = self._members_known(session, team_id, channel_id)
+        infos, _ = self._lookup(session, team_id, members[:limit], refresh=False)
+        return [
+            uid
+            for uid in members[:limit]
+            if (info := infos.get(uid)) is not None
+            and info.known
+            and not info.is_bot
+            and not info.tz
+        ]
+
     def _channel_members(
         self, session: Session, team_id: str, channel_id: str, *, wait: bool, learn_users: bool
     ) -> list[str]:
@@ -861,6 +879,12 @@ class Directory:
             with self._lock:
                 self._keep(self._failed, key, (False,), NEGATIVE_TTL_S)
             return
+        if data is None and self._listed_in_a_channel(team_id, user_id):
+            # Slack Connect: another organisation's member whom users.info does not
+            # show us, yet a channel lists. Known, with what we have: no name (shown as
+            # <@id>) and no zone.
+            log.info("users.info %s: refused for a channel member (Slack Connect?)", user_id)
+            data = {"id": user_id, "name": user_id, "is_stranger": True}
         if data is None:
             with self._lock:
                 self._keep(self._failed, key, (True,), NEGATIVE_TTL_S)
@@ -886,6 +910,12 @@ class Directory:
         with self._lock:
             self._keep(self._members, key, (members,))
             self._members_failed.pop(key, None)
+            # Those users.info refused are members after all (Slack Connect): ask again,
+            # now that a channel lists them.
+            for uid in members:
+                failed = self._failed.get((team_id, uid))
+                if failed is not None and failed[1]:
+                    del self._failed[(team_id, uid)]
         at = self.clock.now()
         self._write_later(
             members=[
@@ -894,6 +924,34 @@ class Directory:
         )
         if learn_users:
             self._learn_later(team_id, self._not_stored(team_id, members))
+
+    def _listed_in_a_channel(self, team_id: str, user_id: str) -> bool:
+        """Whether a channel's member list (this process's or a row) names the user."""
+        with self._lock:
+            if any(key[0] == team_id and user_id in hit[1] for key, hit in self._members.items()):
+                return True
+            if any(
+                key[0] == team_id and user_id in v["members"]
+                for key, v in self._pending_members.items()
+            ):
+                return True
+        db = self._db
+        if db is None or self._closed.is_set():
+            return False
+        try:
+            with db.read() as session:
+                found = session.scalar(
+                    select(ChannelMembers.channel_id)
+                    .where(
+                        ChannelMembers.team_id == team_id,
+                        cast_sql(ChannelMembers.members, String).like(f'%"{user_id}"%'),
+                    )
+                    .limit(1)
+                )
+        except Exception as exc:
+            log.warning("directory: could not read the channels' members: %s", exc)
+            return False
+        return found is not None
 
     def _not_stored(self, team_id: str, user_ids: Sequence[str]) -> list[str]:
         """Those of user_ids this process has no answer for (nor a recent failure) and

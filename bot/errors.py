@@ -39,6 +39,10 @@ class Conflict(WgbotError):
     """The request clashes with existing state (e.g. a meeting already live)."""
 
 
+class SlackUnavailable(Exception):
+    """Slack could not be asked (no bot token, no answer); the message says why."""
+
+
 class ConfigError(Exception):
     """A setting is missing or malformed; names the variable."""
 

@@ -8,11 +8,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bot.clock import SystemClock
-from bot.commands.registry import CliCommand
+from bot.commands.registry import ChannelIds, CliCommand
 from bot.db import Database
-from bot.errors import UsageError
+from bot.errors import SlackUnavailable, UsageError
 from bot.services.common import ensure_workspace, the_only_workspace
-from bot.support.catalog_file import CatalogError, ImportSummary, export_catalog, import_text
+from bot.support.catalog_file import (
+    CatalogError,
+    ImportSummary,
+    apply_catalog,
+    channel_names,
+    export_catalog,
+    parse_catalog,
+    resolve_channels,
+)
 
 
 class _DryRun(Exception):
@@ -35,8 +43,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     exp.set_defaults(file=None)
 
 
-def run(args: argparse.Namespace, db: Database, this_workspace: Callable[[], str | None]) -> int:
-    """Import or export; the caller owns the (migrated) database."""
+def run(
+    args: argparse.Namespace,
+    db: Database,
+    this_workspace: Callable[[], str | None],
+    channel_ids: ChannelIds,
+) -> int:
+    """Import or export; the caller owns the (migrated) database.
+
+    Channel names in the file are turned into ids by asking Slack first, outside the
+    import's transaction: the catalog stores ids only (Slack takes a name to post, but
+    a card is edited, and a channel's history read, by id).
+    """
     try:
         with db.read() as s:
             team = the_only_workspace(s, requested=args.team, token_team=this_workspace)
@@ -55,10 +73,25 @@ def run(args: argparse.Namespace, db: Database, this_workspace: Callable[[], str
         except (OSError, UnicodeDecodeError) as exc:
             print(f"wgbot: cannot read {path}: {exc}", file=sys.stderr)
             return 1
+        doc = parse_catalog(text)
+        names = channel_names(doc)
+        if names:
+            try:
+                ids = channel_ids(team, names)
+            except SlackUnavailable as exc:
+                shown = ", ".join(f"#{n}" for n in names)
+                print(
+                    f"wgbot: {args.file}: nothing was imported: the channels {shown} are "
+                    f"given by name, and Slack could not be asked for their ids: {exc}. "
+                    "Write channel ids (C0123ABCD) instead, or try again.",
+                    file=sys.stderr,
+                )
+                return 1
+            resolve_channels(doc, ids)
         try:
             with db.write() as s:
                 ensure_workspace(s, team_id=team, now=SystemClock().now())
-                summary = import_text(s, team_id=team, text=text)
+                summary = apply_catalog(s, team_id=team, doc=doc)
                 if args.dry_run:
                     raise _DryRun(summary)
         except _DryRun as dry:

@@ -177,8 +177,19 @@ def _in_one_transaction(
     return result
 
 
+def in_a_channel(channel_id: str | None) -> str | None:
+    """The channel (C…/G…) to answer in, or None for a DM (D…), which may be one among
+    people that the bot is not part of (Slack refuses a post there): the answer then
+    goes to the user by id, into the bot's own DM with them."""
+    return channel_id if channel_id and channel_id[:1] in ("C", "G") else None
+
+
 def send_private(ctx: Ctx, reply: Reply, channel_id: str | None) -> None:
-    """Queue an answer only the user sees: ephemeral in the channel, else a DM."""
+    """Queue an answer only the user sees: ephemeral in the channel, else a DM.
+
+    `channel_id` must be a conversation the bot is in (a DM among people is not:
+    callers that may get one pass None, see `in_a_channel`).
+    """
     payload: dict[str, object] = {"text": reply.text}
     if reply.blocks:
         payload["blocks"] = reply.blocks
@@ -331,7 +342,8 @@ class Dispatcher:
         def submit(ctx: Ctx) -> ViewResult:
             result = handler(ctx, dict(values), metadata)
             if result.notice is not None and not result.errors:
-                send_private(ctx, result.notice, result.notice_channel)
+                # Where the form was opened: maybe a DM among people (not the bot's).
+                send_private(ctx, result.notice, in_a_channel(result.notice_channel))
             return result
 
         try:

@@ -241,6 +241,8 @@ def next_meeting(ctx: Ctx, args: str) -> Reply:
         o=occurrence_view(occ, series.home_tz),
         rows=zone_rows(occ.start, found.zones, occ.local),
         moved=moved_notices(series, occ, list(found.zones)),
+        weeks=found.back_to_back.notice() if found.back_to_back else None,
+        guessed=found.guessed,
     )
     return Reply.markup(markup)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +27,10 @@ from bot.pages import PageHandler, PageRoutes
 from bot.services.hooks import FeatureHooks
 
 HomeSection = Callable[[Ctx], list[dict[str, Any]]]
+# `channel_ids(team_id, names)`: the ids of these channel names (without "#") in the
+# workspace, asked of Slack; a name Slack does not know (or the bot cannot see) is
+# left out. Raises bot.errors.SlackUnavailable when Slack cannot be asked.
+ChannelIds = Callable[[str, Sequence[str]], dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -34,13 +38,15 @@ class CliCommand:
     """A `wgbot NAME …` subcommand, run on the migrated database; returns the exit status.
 
     `this_workspace()` asks Slack which workspace SLACK_BOT_TOKEN belongs to (None
-    without a token or an answer), for tools that act on "the" workspace.
+    without a token or an answer), for tools that act on "the" workspace;
+    `channel_ids` turns channel names into ids (see ChannelIds). Both ask Slack, so
+    call them before opening a transaction.
     """
 
     name: str
     help: str
     add_arguments: Callable[[argparse.ArgumentParser], None]
-    run: Callable[[argparse.Namespace, Database, Callable[[], str | None]], int]
+    run: Callable[[argparse.Namespace, Database, Callable[[], str | None], ChannelIds], int]
 
 
 @dataclass

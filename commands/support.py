@@ -120,7 +120,13 @@ def parse_add_provider(words: list[str]) -> ProviderArgs:
         if m:
             channel_value = m.group(1)
         elif channel.startswith("#") and len(channel) > 1 and " " not in channel:
-            channel_value = channel.lower()
+            # Slack sends a channel it knows as <#C…|name>; a bare name is one it did
+            # not recognise (and the card needs the id: Slack edits messages by id).
+            raise UsageError(
+                f"I cannot see a channel `{escape(channel[:40])}`: pick it from the list "
+                "Slack shows as you type #, and invite me first if it is private.",
+                usage=ADD_USAGE,
+            )
         else:
             raise UsageError(
                 f"`{escape(channel[:40])}` is not a channel; pick it with #.", usage=ADD_USAGE

@@ -30,9 +30,11 @@ from tests.harness.guards import join_all
 from tests.harness.pgserver import PgServer
 
 
-def _enqueue(db_url: str, n: int, channels: int = 5, prefix: str = "msg") -> None:
+def _enqueue(db_url: str, fake: FakeSlack, n: int, channels: int = 5, prefix: str = "msg") -> None:
     from datetime import UTC, datetime
 
+    for c in range(channels):  # the channels exist in Slack
+        fake.add_channel(f"C{c + 100}", f"channel-{c + 100}")
     db = Database(db_url)
     try:
         with db.write() as s:
@@ -92,6 +94,8 @@ def _wait(predicate, timeout: float, what: str) -> None:  # type: ignore[no-unty
 
 def test_slack_down_then_back_delivers_everything_once(running: RunningBot) -> None:
     """429s with Retry-After, 500s and hanging calls, for a simulated minute and more."""
+    for lane in range(3):
+        running.fake.add_channel(f"C{lane + 50}", f"lane-{lane}")
     for i in range(30):
         with running.bot.rt.db.write() as s:
             outbox.post_message(
@@ -118,7 +122,7 @@ def test_slack_down_then_back_delivers_everything_once(running: RunningBot) -> N
 def test_sigkill_during_delivery_loses_and_duplicates_nothing(
     sqlite_url: str, fake_slack: FakeSlack
 ) -> None:
-    _enqueue(sqlite_url, 60, prefix="kill")
+    _enqueue(sqlite_url, fake_slack, 60, prefix="kill")
     # Slow Slack: every post takes a while, so the kill lands mid-call.
     fake_slack.hang("chat.postMessage", seconds=0.2)
     first = _spawn_worker(sqlite_url, fake_slack)
@@ -137,7 +141,7 @@ def test_sigkill_during_delivery_loses_and_duplicates_nothing(
 
 @pytest.mark.postgres
 def test_two_worker_processes_on_postgres_deliver_once(pg_url: str, fake_slack: FakeSlack) -> None:
-    _enqueue(pg_url, 200, channels=20, prefix="pair")
+    _enqueue(pg_url, fake_slack, 200, channels=20, prefix="pair")
     procs = [_spawn_worker(pg_url, fake_slack) for _ in range(2)]
     try:
         _wait(lambda: _statuses(pg_url) == Counter({"sent": 200}), 90, "all rows sent")
@@ -223,7 +227,8 @@ def test_sigkill_during_a_live_meeting_loses_no_acknowledged_line(
     from tests.test_serve_process import free_port, wait_http
 
     port = free_port()
-    sender = SlackSender(f"http://127.0.0.1:{port}", SIGNING_SECRET)
+    # With the fake: the lines said exist in Slack's history (the bot reacts to them).
+    sender = SlackSender(f"http://127.0.0.1:{port}", SIGNING_SECRET, fake=fake_slack)
     first = _serve(sqlite_url, fake_slack, port)
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz")

@@ -29,7 +29,7 @@ def seed_workspace_b(rb: RunningBot) -> dict[str, str]:
     rb.fake.add_channel("CB1", "b-support", members=["UADMIN"])
     b(
         "/support",
-        f'add provider "{SECRET_WORDS} Inc" role="product team" collaboration=integrated channel=#b-support',
+        f'add provider "{SECRET_WORDS} Inc" role="product team" collaboration=integrated channel=<#CB1|b-support>',
     )
     b("/support", f'add product "{SECRET_WORDS} FS" aliases=zfs')
     b("/support", f'assign "{SECRET_WORDS} FS" "{SECRET_WORDS} Inc" premium L3')

@@ -51,6 +51,7 @@ def test_429_honours_retry_after_and_keeps_lane_order(running: RunningBot) -> No
     _post(running, "second")
     running.deliver()
     # The channel waits for its head row; another lane is not held up.
+    running.fake.add_channel("C2", "elsewhere")
     _post(running, "elsewhere", channel="C2")
     running.deliver()
     assert _texts(running) == []
@@ -163,6 +164,8 @@ def test_dedupe_key_enqueues_once(running: RunningBot) -> None:
 
 
 def test_two_workers_deliver_each_row_exactly_once(running: RunningBot) -> None:
+    for lane in range(4):
+        running.fake.add_channel(f"C{lane + 10}", f"lane-{lane}")
     for i in range(40):
         _post(running, f"n{i}", channel=f"C{i % 4 + 10}")
     workers = [

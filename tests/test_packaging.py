@@ -96,6 +96,7 @@ def test_installed_copy_migrates_and_answers_from_elsewhere(wheel: Path, tmp_pat
         timeout=60,
         check=True,
     ).stdout.split()
+    assert len(out) == 3, out  # bot, its templates, its migrations
     assert all(line.startswith(str(target)) for line in out), out
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "console"],

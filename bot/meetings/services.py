@@ -28,12 +28,15 @@ from bot.timekit.recurrence import (
     from_rrule,
     iter_occurrences,
     occurrences,
+    previous_occurrence,
     to_rrule,
 )
 from bot.timekit.zones import get_zone, utc_offset_label
 
 DEFAULT_REMINDERS = (1440, 15)
 CONFLICT_HORIZON = timedelta(days=366)
+# How far ahead the scheduling answer looks for meetings in consecutive ISO weeks.
+BACK_TO_BACK_HORIZON = timedelta(days=2 * 366)
 MAX_NAME = 80
 MAX_URL = 400
 
@@ -149,9 +152,9 @@ def plan(
     if rec.until and rec.until < first.date():
         raise UsageError("The end date is before the first meeting.", usage, field="when")
     rrule_text = to_rrule(rec, tz=draft.tz, at=draft.at)
-    warnings = _dst_warnings(
-        Schedule(first, draft.tz, rrule_text, tuple(d for d, _ in draft.skips)), now
-    )
+    schedule = Schedule(first, draft.tz, rrule_text, tuple(d for d, _ in draft.skips))
+    pairs = back_to_back(schedule, rec, after=now, before=now + BACK_TO_BACK_HORIZON)
+    warnings = _dst_warnings(schedule, now) + tuple(pair.notice() for pair in pairs)
     return Plan(draft, first, rrule_text, warnings)
 
 
@@ -183,6 +186,72 @@ def _dst_warnings(s: Schedule, now: datetime) -> tuple[str, ...]:
         if len(out) >= 3:
             break
     return tuple(out)
+
+
+@dataclass(frozen=True)
+class BackToBack:
+    """Two meetings of an every-other-week series that fall in consecutive ISO weeks.
+
+    An odd-week series meets in ISO week 53 of a long ISO year and again in week 1
+    of the next one (2026-12-29, then 2027-01-05): one week apart instead of two.
+    """
+
+    first: Occurrence
+    second: Occurrence
+
+    def notice(self) -> str:
+        a, b = self.first.local, self.second.local
+        week_a, week_b = a.isocalendar().week, b.isocalendar().week
+        why = f", because {a.isocalendar().year} has 53 ISO weeks" if week_a == 53 else ""
+        return (
+            f"It meets on {a:%a %Y-%m-%d} and again on {b:%a %Y-%m-%d} "
+            f"(ISO week {week_a} then week {week_b}): one week apart, not two{why}."
+        )
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _consecutive_weeks(a: Occurrence, b: Occurrence) -> bool:
+    """Whether b falls in the ISO week right after a's (local dates, home zone)."""
+    return _monday(b.local_date) - _monday(a.local_date) == timedelta(weeks=1)
+
+
+def _every_other_week(rec: Recurrence) -> bool:
+    return rec.kind == "weekly" and rec.interval >= 2
+
+
+def back_to_back(
+    s: Schedule, rec: Recurrence, *, after: datetime, before: datetime
+) -> list[BackToBack]:
+    """Meetings starting in [after, before) one ISO week after the previous meeting
+    of a series that meets every other week (or less often): ISO-week parity series
+    around a 53-week year. The previous meeting may be before `after`."""
+    if not _every_other_week(rec):
+        return []
+    prev = previous_occurrence(s, after)
+    out: list[BackToBack] = []
+    for occ in occurrences(s, after=after, before=before, limit=1000):
+        if prev is not None and _consecutive_weeks(prev, occ):
+            out.append(BackToBack(prev, occ))
+        prev = occ
+    return out
+
+
+def back_to_back_at(series: MeetingSeries, occ: Occurrence) -> BackToBack | None:
+    """The pair of meetings in consecutive ISO weeks that `occ` belongs to, if any:
+    with the meeting before it, else with the one after it."""
+    if not _every_other_week(from_rrule(series.rrule, tz=series.home_tz)):
+        return None
+    s = schedule_of(series)
+    prev = previous_occurrence(s, occ.start)
+    if prev is not None and _consecutive_weeks(prev, occ):
+        return BackToBack(prev, occ)
+    following = next(iter_occurrences(s, occ.start + timedelta(microseconds=1)), None)
+    if following is not None and _consecutive_weeks(occ, following):
+        return BackToBack(occ, following)
+    return None
 
 
 def schedule_of(series: MeetingSeries) -> Schedule:
@@ -449,6 +518,10 @@ class NextMeeting:
     series: MeetingSeries | None
     occurrence: Occurrence | None = None
     zones: dict[str, list[str]] = field(default_factory=dict)  # the series' channel, by zone
+    # The occurrence and its neighbour one ISO week apart (an odd-week series around week 53).
+    back_to_back: BackToBack | None = None
+    # Members without a zone from Slack (Slack Connect), counted in the home zone.
+    guessed: tuple[str, ...] = ()
 
 
 def soonest_meeting(
@@ -477,7 +550,10 @@ def soonest_meeting(
     occ, series = upcoming_[0]
     # A read: the directory answers without storing what it fetched.
     zones = directory.member_zones(session, team_id, series.channel_id, store=False)
-    return NextMeeting(series, occ, zones)
+    guessed = tuple(directory.zoneless_members(session, team_id, series.channel_id))
+    if guessed:
+        zones.setdefault(series.home_tz or "UTC", []).extend(guessed)
+    return NextMeeting(series, occ, zones, back_to_back_at(series, occ), guessed)
 
 
 @dataclass(frozen=True)

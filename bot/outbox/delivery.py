@@ -30,6 +30,20 @@ log = logging.getLogger(__name__)
 GIVE_UP_AFTER = timedelta(hours=24)
 # Slack outages are short; a message should not wait long after Slack is back.
 MAX_BACKOFF_S = 60.0
+# A DM (a post to a user id) Slack will not open: another organisation's member in a
+# Slack Connect channel, or a bot. Known and final: the message is cancelled.
+DM_REFUSALS = frozenset({"cannot_dm_bot", "channel_not_found", "not_allowed", "user_not_found"})
+
+
+def _dm_refused(method: str, payload: dict[str, Any], result: CallResult) -> bool:
+    channel = str(payload.get("channel") or "")
+    return (
+        method == "chat.postMessage"
+        and channel[:1] in ("U", "W")
+        and not result.ok
+        and not result.retry
+        and result.error in DM_REFUSALS
+    )
 
 
 @dataclass
@@ -45,6 +59,9 @@ class CallResult:
     retry_after: float | None = None
     # The call may have taken effect although it failed (timeout, 5xx).
     ambiguous: bool = False
+    # What it was about is gone (a message deleted before its reaction or edit went
+    # out): nothing to do, and nothing failed.
+    moot: bool = False
 
 
 class LookupFailed(Exception):
@@ -219,9 +236,19 @@ class OutboxWorker:
             result = CallResult(
                 ok=False, error=f"transport error: {exc}", retry=True, ambiguous=True
             )
+        if _dm_refused(row.method, payload, result):
+            log.warning(
+                "outbox %s: Slack refused a DM to %s (%s): given up",
+                row.id,
+                payload.get("channel"),
+                result.error,
+            )
+            return self._cancel(row, f"DM refused by Slack: {result.error}")
         return self._finish(row, result)
 
     def _finish(self, row: OutboxMessage, result: CallResult) -> bool:
+        if result.moot:
+            return self._cancel(row, result.error or "what it was about is gone")
         now = self.clock.now()
         if result.ok:
             values: dict[str, Any] = {
@@ -257,7 +284,7 @@ class OutboxWorker:
             return bool(res.rowcount == 1) and values["status"] != "pending"  # type: ignore[attr-defined]
 
     def _cancel(self, row: OutboxMessage, reason: str) -> bool:
-        """Not sent, on purpose (the workspace uninstalled the app): not a failure."""
+        """Not sent, on purpose (the app uninstalled, a DM Slack refuses): not a failure."""
         log.info("outbox %s %s cancelled: %s", row.id, row.method, reason)
         with self.db.write() as s:
             res = s.execute(

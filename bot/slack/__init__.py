@@ -5,5 +5,6 @@ listeners  each Slack surface -> plain values -> the Dispatcher
 payloads   the shapes of Slack's payloads, flattened into the command layer's dataclasses
 transport  the outbox's Web API client; directory: users.info / conversations.members
 oauth      the installation store (several workspaces) and its tables
+channels   channel names -> ids (conversations.list), asked before anything is stored
 web        the WSGI front: /slack/* to Bolt, /healthz, and the features' pages
 """

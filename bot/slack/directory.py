@@ -21,6 +21,8 @@ from bot.directory import FILL_PAGE_SIZE, Directory, RateLimited
 from bot.slack.oauth import BOTS, TokenLookup, oauth_metadata, team_of_token
 
 CALL_TIMEOUT_S = 10
+# users.info errors that say "not for you" rather than "try again".
+REFUSED = frozenset({"user_not_found", "account_inactive", "missing_scope", "user_not_visible"})
 
 
 def profile_of(user: Mapping[str, Any]) -> dict[str, Any]:
@@ -93,7 +95,9 @@ def slack_directory(
         try:
             data = c.users_info(user=user_id)
         except SlackApiError as exc:
-            if exc.response.get("error") in ("user_not_found", "account_inactive"):
+            # Refused: unknown, gone, or (Slack Connect) another organisation's member
+            # we may not look up; the directory decides whether a channel lists them.
+            if exc.response.get("error") in REFUSED:
                 return None
             raise
         return profile_of(data.get("user") or {})

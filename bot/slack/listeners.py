@@ -17,7 +17,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.commands.base import Reply
-from bot.commands.dispatch import Dispatcher, Identity
+from bot.commands.dispatch import Dispatcher, Identity, in_a_channel
 from bot.slack import payloads
 from bot.slack.directory import profile_of
 
@@ -62,15 +62,6 @@ def open_view_later(client: WebClient, trigger_id: str | None, view: dict[str, A
             log.warning("views.open failed", exc_info=True)
 
     threading.Thread(target=run, name="views-open", daemon=True).start()
-
-
-def _permalink(client: WebClient, channel: str, ts: Any) -> str | None:
-    if not channel or not ts:
-        return None
-    try:
-        return str(client.chat_getPermalink(channel=channel, message_ts=str(ts))["permalink"])
-    except Exception:
-        return None
 
 
 def register(
@@ -126,15 +117,16 @@ def register(
     @app.shortcut(_ANY)
     def on_shortcut(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        message = body.get("message") or {}
         channel_id = str((body.get("channel") or {}).get("id", ""))
-        permalink = _permalink(client, channel_id, message.get("ts"))
-        msg, who = payloads.shortcut_message(body, permalink)
+        # No Slack call before the modal opens: its trigger_id lives 3 s. The message's
+        # link is built from the payload (payloads.message_permalink).
+        msg, who = payloads.shortcut_message(body)
         reply = dispatcher.run_shortcut(str(body.get("callback_id", "")), msg, who)
         if reply.view is not None:
             open_view_later(client, who.trigger_id, reply.view)
         else:
-            dispatcher.answer_privately(who, reply, channel_id)
+            # A shortcut works on a message in any conversation, a DM among people too.
+            dispatcher.answer_privately(who, reply, in_a_channel(channel_id))
 
     @app.event("message")
     def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:

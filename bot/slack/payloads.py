@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
 from bot.commands.base import ActionInfo, MessageEvent, ShortcutMessage
 from bot.commands.dispatch import Identity
+
+_DOMAIN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
+_CHANNEL = re.compile(r"^[CGD][A-Z0-9]+$")
+_TS = re.compile(r"^\d{9,11}\.\d{6}$")
 
 # Slack gives up on an acknowledgement after 3 s; ours must be ready well before, or
 # what it would have said is rolled back (commands, clicks, form submissions).
@@ -125,9 +130,27 @@ def view_submission(body: dict[str, Any]) -> tuple[str, dict[str, Any], str, Ide
     )
 
 
-def shortcut_message(
-    body: dict[str, Any], permalink: str | None
-) -> tuple[ShortcutMessage, Identity]:
+def message_permalink(body: dict[str, Any]) -> str | None:
+    """The link chat.getPermalink would answer for a shortcut's message, without asking.
+
+    A shortcut's trigger_id lives 3 s and opening its modal must not wait for Slack;
+    the link is `https://<domain>.slack.com/archives/<channel>/p<ts without the dot>`
+    (with `?thread_ts=…&cid=…` for a reply in a thread). None without a domain.
+    """
+    message = body.get("message") or {}
+    channel = str((body.get("channel") or {}).get("id") or "")
+    ts = str(message.get("ts") or "")
+    domain = str((body.get("team") or {}).get("domain") or "")
+    if not (_DOMAIN.match(domain) and _CHANNEL.match(channel) and _TS.match(ts)):
+        return None
+    link = f"https://{domain}.slack.com/archives/{channel}/p{ts.replace('.', '')}"
+    thread_ts = str(message.get("thread_ts") or "")
+    if _TS.match(thread_ts) and thread_ts != ts:
+        link += f"?thread_ts={thread_ts}&cid={channel}"
+    return link
+
+
+def shortcut_message(body: dict[str, Any]) -> tuple[ShortcutMessage, Identity]:
     message = body.get("message") or {}
     channel_id = str((body.get("channel") or {}).get("id", ""))
     msg = ShortcutMessage(
@@ -135,7 +158,7 @@ def shortcut_message(
         ts=str(message.get("ts", "")),
         user_id=str(message.get("user", "")),
         text=str(message.get("text", "")),
-        permalink=permalink,
+        permalink=message_permalink(body),
     )
     who = Identity(
         team_id=team_of(body),

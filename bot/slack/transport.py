@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.outbox.delivery import CallResult, LookupFailed
+from bot.slack.channels import find_channel_ids, is_channel_id
 from bot.slack.oauth import TokenLookup
 
 log = logging.getLogger(__name__)
@@ -27,6 +28,11 @@ TRANSIENT_ERRORS = {
     "request_timeout",
     "team_added_to_org",
 }
+
+# Calls about an existing message: `message_not_found` means it was deleted meanwhile.
+MESSAGE_GONE_METHODS = frozenset(
+    {"reactions.add", "reactions.remove", "chat.update", "chat.delete"}
+)
 
 
 class SlackTransport:
@@ -119,6 +125,9 @@ class SlackTransport:
             return CallResult(ok=False, error=error, retry=True)
         if method == "reactions.add" and error == "already_reacted":
             return CallResult(ok=True, channel=payload.get("channel"))
+        if error == "message_not_found" and method in MESSAGE_GONE_METHODS:
+            # Someone deleted the message before its reaction or edit went out.
+            return CallResult(ok=False, error=f"{error}: the message was deleted", moot=True)
         if error in ("not_in_channel", "channel_not_found") and payload.get("channel"):
             self.on_lost_channel(team_id, str(payload["channel"]))
         if error == "not_in_channel" and str(payload.get("channel", "")).startswith("C"):
@@ -140,6 +149,13 @@ class SlackTransport:
             if channel.startswith(("U", "W")):
                 opened = client.conversations_open(users=channel)
                 channel = opened["channel"]["id"]
+            elif not is_channel_id(channel):
+                # Posted to a name (a row stored before names became ids): Slack reads
+                # a channel's history by id only.
+                found = find_channel_ids(client, [channel])
+                if not found:
+                    return None  # no such channel: the post cannot have gone anywhere
+                channel = next(iter(found.values()))
             try:
                 return _find_in_history(client, channel, outbox_id)
             except SlackApiError as exc:

@@ -64,9 +64,10 @@ class ProviderSpec:
     name: str
     role: str | None = None
     collaboration: str | None = None
-    channel: str | None = None
+    channel: str | None = None  # a channel id, or "#name" until resolve_channels()
     escalation: list[str] = field(default_factory=list)
     url: str | None = None
+    channel_line: int | None = None
 
 
 @dataclass
@@ -297,6 +298,7 @@ def _provider(r: _Reader, node: yaml.Node, doc: CatalogDoc) -> None:
             _channel(r, f.get("channel")),
             escalation,
             url,
+            _line(f["channel"]) if "channel" in f else None,
         )
     )
 
@@ -363,6 +365,39 @@ def _check_names(r: _Reader, doc: CatalogDoc) -> None:
             if normalize(a.provider) in seen_p:
                 r.problems.append((a.line, f"'{a.provider}' is listed twice for '{product.name}'."))
             seen_p.add(normalize(a.provider))
+
+
+def channel_names(doc: CatalogDoc) -> list[str]:
+    """The channel names (bare, as Slack names them) the file gives instead of ids."""
+    names = [p.channel[1:] for p in doc.providers if p.channel and p.channel.startswith("#")]
+    return list(dict.fromkeys(names))
+
+
+def resolve_channels(doc: CatalogDoc, ids: dict[str, str]) -> None:
+    """Replace each "#name" by its channel id from `ids` ({name: id}, asked of Slack
+    beforehand); CatalogError naming the line of every name not in `ids`.
+
+    Only ids are stored: Slack takes a name when posting, but editing a card, reading
+    a channel's history or reacting needs the id.
+    """
+    problems: list[tuple[int, str]] = []
+    for p in doc.providers:
+        if not p.channel or not p.channel.startswith("#"):
+            continue
+        found = ids.get(p.channel[1:])
+        if found is None:
+            problems.append(
+                (
+                    p.channel_line or p.line,
+                    f"there is no channel '{p.channel}' that the bot can see in this "
+                    "workspace: check the name, invite the bot if the channel is private "
+                    "(`/invite @wgbot`), or write the channel id (C0123ABCD).",
+                )
+            )
+        else:
+            p.channel = found
+    if problems:
+        raise CatalogError(problems)
 
 
 @dataclass(frozen=True)
@@ -467,8 +502,15 @@ def apply_catalog(session: Session, *, team_id: str, doc: CatalogDoc) -> ImportS
     return ImportSummary(len(doc.tiers), added, updated, p_added, p_updated, assignments)
 
 
-def import_text(session: Session, *, team_id: str, text: str) -> ImportSummary:
-    return apply_catalog(session, team_id=team_id, doc=parse_catalog(text))
+def import_text(
+    session: Session, *, team_id: str, text: str, channel_ids: dict[str, str] | None = None
+) -> ImportSummary:
+    """Parse and apply a file; channel names are resolved with `channel_ids` ({name: id},
+    asked of Slack beforehand) when given, and kept as "#name" otherwise."""
+    doc = parse_catalog(text)
+    if channel_ids is not None:
+        resolve_channels(doc, channel_ids)
+    return apply_catalog(session, team_id=team_id, doc=doc)
 
 
 def export_catalog(session: Session, *, team_id: str) -> str:

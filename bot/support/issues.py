@@ -64,6 +64,18 @@ class NewIssue:
     source_link: str | None = None
 
 
+def _channel_to_post_in(channel_id: str | None) -> str | None:
+    """Where it was filed, when that is a channel (C…/G…) the card can go to.
+
+    A direct message (D…) is not: filed in someone's DM with a colleague, the card
+    would go into a conversation the bot is not part of (Slack refuses), and in the
+    bot's own DM it is better sent to the reporter by user id, which opens that DM.
+    """
+    if channel_id and channel_id[:1] in ("C", "G"):
+        return channel_id
+    return None
+
+
 def file_issue(
     session: Session, *, team_id: str, reporter: str, new: NewIssue, now: datetime
 ) -> SupportIssue:
@@ -82,7 +94,7 @@ def file_issue(
     triage = (
         (provider.channel if provider else None)
         or (ws.default_channel if ws else None)
-        or new.filed_in
+        or _channel_to_post_in(new.filed_in)
         or reporter
     )
     response_min = support.tier.response_minutes(new.severity) if support else None

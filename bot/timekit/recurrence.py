@@ -10,7 +10,7 @@ forward by the gap (RFC 5545's rule), an ambiguous one takes its first instant.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
@@ -225,10 +225,17 @@ def previous_occurrence(s: Schedule, before: datetime) -> Occurrence | None:
 
 
 def first_on_or_after(rec: Recurrence, *, tz: str, day: date, at: time) -> datetime | None:
-    """The first occurrence of a rule whose local date is `day` or later (aware, home zone)."""
+    """The first occurrence of a rule whose local date is `day` or later (aware, home zone).
+
+    The first day on or after `day` that the rule's days allow: an every-N-weeks (or
+    months) series counts its N from its first meeting. So the interval is left out
+    of the search; with it, dateutil counts from `day`'s own week (or month) and skips
+    a whole interval when `day` falls after that week's meeting day (`every other
+    monday` from a Thursday would first meet 11 days later, not 4).
+    """
     zone = get_zone(tz)
     start = datetime.combine(day, at).replace(tzinfo=zone)
-    text = to_rrule(rec, tz=tz, at=at)
+    text = to_rrule(replace(rec, interval=1), tz=tz, at=at)
     if not text:
         return start
     found = rrulestr(text, dtstart=start).after(start, inc=True)

@@ -22,8 +22,38 @@ out. About a channel it is not in, Slack answers ``not_in_channel``
 unless the app holds ``chat:write.public``), and a private channel it is not in does
 not exist for it (``channel_not_found``).  The granted scopes default to the
 manifest's; ``revoke_scope`` takes one away.  ``hears(channel)`` says whether Slack
-would send the bot the channel's message events.  Channel ids the fake does not know
-(synthesised, unless ``strict_channels``) and DMs behave as channels the bot is in.
+would send the bot the channel's message events.
+
+What Slack refuses, the fake refuses (each rule is on by default; a constructor flag
+turns it off for a test about something else):
+
+* ``strict_channels``: a channel id the fake does not know answers
+  ``channel_not_found``, and a channel *name* (``#name`` or ``name``) is taken only
+  where Slack takes one, by the posting methods (``chat.postMessage``,
+  ``chat.postEphemeral``, ``chat.scheduleMessage``); every other method needs the id.
+* ``strict_users``: an unknown user id answers ``user_not_found`` (``users.info``,
+  ``conversations.open``, a post to ``channel=<user id>``).
+* ``strict_dms``: a DM belongs to its members.  The bot's own DM with a user ``U``
+  of the workspace is ``DU`` (``conversations.open`` answers it, and a post to
+  ``channel=<user id>`` lands there); group DMs exist once the bot opened them; any
+  other ``D…`` id (a DM among people) answers ``channel_not_found``.
+* ``strict_messages``: ``reactions.*`` and ``chat.getPermalink`` need an existing
+  message in that channel (``message_not_found``).  A ``thread_ts`` naming no message
+  is not refused by Slack: the reply is posted as a new top-level message (the answer
+  carries no ``thread_ts``), which the fake records in ``violations``, since a bot
+  replying in a thread never means that.
+* ``strict_triggers``: a ``trigger_id`` is single-use and lives 3 s
+  (``trigger_ttl``): ``views.open``/``views.push`` with one the fake did not hand out
+  in a payload answer ``invalid_trigger_id``, a used one ``exchanged_trigger_id``, an
+  older one ``expired_trigger_id``.  ``SlackSender(fake=...)`` registers the triggers
+  of the payloads it sends (``issue_trigger``).
+
+``latency(method, seconds | (low, high))`` delays every answer of a method (``"*"``:
+all), ``hang``/``fail`` inject one-off delays and failures, and
+``rate_limit(tiers=True)`` (off by default) answers HTTP 429 with ``Retry-After`` past
+Slack's per-method tiers (``chat.postMessage``: about one message a second per
+channel, with a small burst).  Methods slack_sdk sends as GET (``users.info``,
+``conversations.history`` …) are answered like POSTed ones.
 """
 
 from __future__ import annotations
@@ -32,10 +62,14 @@ import base64
 import copy
 import itertools
 import json
+import math
+import random
+import re
 import sys
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,6 +104,46 @@ JSON_PARAMS = frozenset(
 )
 
 Json = dict[str, Any]
+
+#: The methods that take a channel name (``#name`` or ``name``) or a user id (which opens
+#: the bot's DM with that user) instead of a channel id; every other method needs the id.
+POSTING_METHODS = frozenset({"chat.postMessage", "chat.postEphemeral", "chat.scheduleMessage"})
+
+#: How Slack writes conversation ids (names are lower case: they never look like one).
+_CONVERSATION_ID = re.compile(r"^[CGD][A-Z0-9]+$")
+
+#: Slack's rate-limit tiers, in calls per minute per method and workspace.
+TIER_PER_MINUTE = {1: 1, 2: 20, 3: 50, 4: 100}
+#: The tier of each method the fake answers (see api.slack.com/methods); chat.postMessage
+#: is limited per channel instead (POST_PER_SECOND, POST_BURST).
+METHOD_TIERS = {
+    "auth.test": 4,
+    "chat.delete": 3,
+    "chat.getPermalink": 4,
+    "chat.postEphemeral": 4,
+    "chat.scheduleMessage": 3,
+    "chat.update": 3,
+    "conversations.history": 3,
+    "conversations.info": 3,
+    "conversations.join": 3,
+    "conversations.list": 2,
+    "conversations.members": 4,
+    "conversations.open": 3,
+    "conversations.replies": 3,
+    "files.completeUploadExternal": 4,
+    "files.getUploadURLExternal": 4,
+    "reactions.add": 3,
+    "reactions.remove": 2,
+    "users.info": 4,
+    "users.list": 2,
+    "views.open": 4,
+    "views.publish": 4,
+    "views.push": 4,
+    "views.update": 4,
+}
+#: chat.postMessage: about one message a second per channel, with a short burst allowed.
+POST_PER_SECOND = 1.0
+POST_BURST = 3
 
 #: The app manifest whose bot scopes the fake grants by default.
 MANIFEST = Path(__file__).resolve().parents[2] / "manifest.yml"
@@ -131,7 +205,9 @@ class Call:
     path: str = ""
     body: bytes = b""
     hung_for: float = 0.0  # seconds the answer was delayed by hang()
+    delayed_for: float = 0.0  # seconds the answer was delayed by latency()
     injected: bool = False  # answered by a fail() rule
+    rate_limited: bool = False  # answered 429 by rate_limit()
 
     def header(self, name: str, default: str | None = None) -> str | None:
         """Case-insensitive header lookup."""
@@ -205,6 +281,36 @@ class _Answer:
         return json.dumps(self.payload).encode("utf-8")
 
 
+class _RateLimiter:
+    """Slack's rate limits: per-minute windows by tier, one post a second per channel."""
+
+    def __init__(self, per_minute: dict[str, int]) -> None:
+        self.per_minute = per_minute
+        self._windows: dict[tuple[str, str], deque[float]] = {}
+        self._buckets: dict[tuple[str, str], tuple[float, float]] = {}
+
+    def wait_for(self, key: str, method: str, channel: str | None, now: float) -> float:
+        """0 when the call may go through now (and counts it), else seconds to wait."""
+        if method == "chat.postMessage" and channel:
+            tokens, last = self._buckets.get((key, channel), (float(POST_BURST), now))
+            tokens = min(float(POST_BURST), tokens + (now - last) * POST_PER_SECOND)
+            if tokens < 1.0:
+                self._buckets[(key, channel)] = (tokens, now)
+                return (1.0 - tokens) / POST_PER_SECOND
+            self._buckets[(key, channel)] = (tokens - 1.0, now)
+            return 0.0
+        limit = self.per_minute.get(method)
+        if limit is None:
+            return 0.0
+        window = self._windows.setdefault((key, method), deque())
+        while window and window[0] <= now - 60.0:
+            window.popleft()
+        if len(window) >= limit:
+            return window[0] + 60.0 - now
+        window.append(now)
+        return 0.0
+
+
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
@@ -248,14 +354,26 @@ class FakeSlack:
         bot_name: str = "wgbot",
         app_id: str = "A1",
         host: str = "127.0.0.1",
-        strict_channels: bool = False,
+        strict_channels: bool = True,
+        strict_users: bool = True,
+        strict_dms: bool = True,
+        strict_messages: bool = True,
+        strict_triggers: bool = True,
+        trigger_ttl: float = 3.0,
         require_token: bool = True,
         history_metadata_requires_flag: bool = True,
         scopes: Iterable[str] | None = None,
     ) -> None:
         """
-        strict_channels: unknown channel ids answer ``channel_not_found`` (by default any
-            C/G id is accepted and synthesised; D+user ids are always DMs).
+        strict_channels: unknown channel ids answer ``channel_not_found`` and only the
+            posting methods take a channel name (False: any C/G id is accepted and
+            synthesised, and names and user ids are taken everywhere).
+        strict_users: unknown user ids answer ``user_not_found``.
+        strict_dms: only the bot's own DMs (``D<user id>``, or ones it opened) exist.
+        strict_messages: reactions and permalinks need the message; a thread_ts naming
+            no message posts at the top level and is recorded as a violation.
+        strict_triggers: views.open/views.push need a trigger_id handed out in a payload
+            (``issue_trigger``), used once, within ``trigger_ttl`` seconds.
         scopes: the bot scopes the app was granted (default: the manifest's).
         require_token: calls without a token (Authorization header or ``token`` param)
             answer ``not_authed`` like Slack.
@@ -271,6 +389,11 @@ class FakeSlack:
         self.app_id = app_id
         self.host = host
         self.strict_channels = strict_channels
+        self.strict_users = strict_users
+        self.strict_dms = strict_dms
+        self.strict_messages = strict_messages
+        self.strict_triggers = strict_triggers
+        self.trigger_ttl = trigger_ttl
         self.require_token = require_token
         self.history_metadata_requires_flag = history_metadata_requires_flag
         self.scopes: set[str] = set(manifest_scopes() if scopes is None else scopes)
@@ -285,6 +408,15 @@ class FakeSlack:
 
         self._users: dict[str, Json] = {}
         self._channels: dict[str, Json] = {}
+        # DMs the bot opened: channel id -> the user (D…) or users (group DMs, G…).
+        self._dms: dict[str, list[str]] = {}
+        # trigger_id -> time.monotonic() when a payload handed it out; and the used ones.
+        self._triggers: dict[str, float] = {}
+        self._used_triggers: set[str] = set()
+        self._latency: dict[str, float | tuple[float, float]] = {}
+        self._limiter: _RateLimiter | None = None
+        self._scheduled: list[Json] = []
+        self._call_at = 0.0
         self._calls: list[Call] = []
         self._rules: list[_Rule] = []
         self._messages: list[Json] = []
@@ -306,6 +438,7 @@ class FakeSlack:
             "auth.test": self._auth_test,
             "chat.postMessage": self._chat_post_message,
             "chat.postEphemeral": self._chat_post_ephemeral,
+            "chat.scheduleMessage": self._chat_schedule_message,
             "chat.update": self._chat_update,
             "chat.delete": self._chat_delete,
             "chat.getPermalink": self._chat_get_permalink,
@@ -320,6 +453,7 @@ class FakeSlack:
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
             "conversations.open": self._conversations_open,
+            "conversations.list": self._conversations_list,
             "conversations.join": self._conversations_join,
             "conversations.history": self._conversations_history,
             "conversations.replies": self._conversations_replies,
@@ -409,9 +543,18 @@ class FakeSlack:
         is_bot: bool = False,
         deleted: bool = False,
         team_id: str | None = None,
+        info: str = "full",
     ) -> None:
-        """Register a user for users.info / users.list (tz must be an IANA zone name)."""
+        """Register a user for users.info / users.list (tz must be an IANA zone name).
+
+        Slack Connect: another organisation's member (``team_id`` of their own team) is
+        left out of users.list, and ``info="partial"`` answers users.info without zone
+        or real name (``is_stranger``); ``info="refused"`` answers ``user_not_found``,
+        and a DM to them is refused (``channel_not_found``).
+        """
         ZoneInfo(tz)  # fail early on a bad zone name
+        if info not in ("full", "partial", "refused"):
+            raise ValueError(f"info must be full, partial or refused, not {info!r}")
         name = name or user_id.lower()
         with self._lock:
             self._users[user_id] = {
@@ -425,6 +568,7 @@ class FakeSlack:
                 "is_owner": is_owner,
                 "is_bot": is_bot,
                 "deleted": deleted,
+                "info": info,
             }
 
     def add_channel(
@@ -436,10 +580,12 @@ class FakeSlack:
         is_member: bool = True,
         is_private: bool = False,
         is_archived: bool = False,
+        shared: bool = False,
     ) -> None:
         """Register a channel for conversations.* and name resolution ("#name").
 
         is_member: whether the bot is in it (invited); see the module docstring.
+        shared: a Slack Connect channel (other organisations' members may be in it).
         """
         with self._lock:
             self._channels[channel_id] = {
@@ -450,6 +596,7 @@ class FakeSlack:
                 "is_private": is_private,
                 "is_archived": is_archived,
                 "created": int(time.time()),
+                "shared": shared,
             }
 
     def invite_bot(self, channel_id: str) -> None:
@@ -471,12 +618,12 @@ class FakeSlack:
     def hears(self, channel_id: str) -> bool:
         """Whether Slack would send the bot the message events of this channel.
 
-        Only channels it is a member of, and its DMs; a channel id the fake does not
+        Only channels it is a member of, and its own DMs; a channel id the fake does not
         know counts as one the bot is in, unless ``strict_channels``.
         """
         with self._lock:
-            if channel_id[:1] == "D":
-                return True
+            if channel_id[:1] == "D" or channel_id in self._dms:
+                return self._is_bot_dm(channel_id)
             stored = self._channels.get(channel_id)
             if stored is None:
                 return not self.strict_channels
@@ -490,6 +637,56 @@ class FakeSlack:
     def grant_scope(self, scope: str) -> None:
         with self._lock:
             self.scopes.add(scope)
+
+    def issue_trigger(self, trigger_id: str, *, at: float | None = None) -> None:
+        """Slack handed out ``trigger_id`` in a payload at ``at`` (time.monotonic(); now).
+
+        A trigger already handed out keeps its first time (a payload sent again does
+        not make it young again).
+        """
+        with self._lock:
+            self._triggers.setdefault(trigger_id, time.monotonic() if at is None else at)
+
+    def latency(self, method: str, seconds: float | tuple[float, float] | None) -> None:
+        """Answer every call to ``method`` (``"*"``: every API method) after ``seconds``,
+        or after a random time between ``(low, high)``; None or 0 removes the delay.
+
+        Unlike ``hang`` (the next calls, once), this is how slow Slack is, for good.  A
+        method's own latency wins over ``"*"``'s.
+        """
+        if isinstance(seconds, tuple):
+            low, high = seconds
+            if not 0 <= low <= high:
+                raise ValueError("latency range must be 0 <= low <= high")
+        elif seconds is not None and seconds < 0:
+            raise ValueError("latency must be >= 0")
+        with self._lock:
+            if not seconds:
+                self._latency.pop(method, None)
+            else:
+                self._latency[method] = seconds
+
+    def rate_limit(self, *, tiers: bool = True, per_minute: dict[str, int] | None = None) -> None:
+        """Answer HTTP 429 with ``Retry-After`` past Slack's rate limits (off by default).
+
+        tiers: each method's tier (METHOD_TIERS: users.info 100/min, users.list 20/min,
+            conversations.history 50/min …; chat.postMessage about one a second per
+            channel with a short burst); False turns every limit off.
+        per_minute: limits of one's own, by method (e.g. ``{"users.info": 3}``).
+        """
+        with self._lock:
+            if not tiers and not per_minute:
+                self._limiter = None
+                return
+            limits = {m: TIER_PER_MINUTE[t] for m, t in METHOD_TIERS.items()} if tiers else {}
+            limits.update(per_minute or {})
+            self._limiter = _RateLimiter(limits)
+
+    @property
+    def scheduled_messages(self) -> list[Json]:
+        """chat.scheduleMessage posts (channel, text, post_at, scheduled_message_id …)."""
+        with self._lock:
+            return copy.deepcopy(self._scheduled)
 
     def _stored_channel(self, channel_id: str) -> Json:
         stored = self._channels.get(channel_id)
@@ -524,6 +721,42 @@ class FakeSlack:
             message["channel"] = channel
             self._store_message(message)
             return ts
+
+    def apply_event(self, event: dict[str, Any]) -> None:
+        """A message event Slack sends the bot: the message is (or, edited or deleted,
+        changes in) the channel's history, so reactions, permalinks and threads find it.
+
+        The SlackSender calls this for the message events it sends.
+        """
+        if event.get("type") != "message" or not event.get("channel"):
+            return
+        channel = str(event["channel"])
+        subtype = event.get("subtype")
+        with self._lock:
+            if subtype == "message_changed":
+                new = dict(event.get("message") or {})
+                ts = new.get("ts") or (event.get("previous_message") or {}).get("ts")
+                found = self._find_message(channel, ts) if ts else None
+                if found is not None:
+                    found["text"] = new.get("text", found.get("text", ""))
+                    found["edited"] = {"user": new.get("user"), "ts": event.get("ts")}
+                return
+            if subtype == "message_deleted":
+                ts = event.get("deleted_ts") or (event.get("previous_message") or {}).get("ts")
+                found = self._find_message(channel, ts) if ts else None
+                if found is not None:
+                    self._messages.remove(found)
+                return
+            ts = event.get("ts")
+            if not ts or self._find_message(channel, ts) is not None:
+                return  # a retry of an event already applied
+            message: Json = {
+                k: copy.deepcopy(v)
+                for k, v in event.items()
+                if k not in ("channel", "event_ts", "channel_type")
+            }
+            message["channel"] = channel
+            self._store_message(message)
 
     # ------------------------------------------------------------------ inspection
 
@@ -586,7 +819,7 @@ class FakeSlack:
     def messages(self, channel: str | None = None) -> list[Json]:
         """Stored messages (with a "channel" key) in post order; all channels if None."""
         with self._lock:
-            resolved = self._resolve_channel(channel) if channel is not None else None
+            resolved = self._resolve_channel(channel, by_name=True) if channel is not None else None
             wanted = {channel, resolved}
             return [
                 copy.deepcopy(m)
@@ -642,10 +875,16 @@ class FakeSlack:
             time.sleep(0.02)
 
     def reset(self) -> None:
-        """Forget calls, failures, messages, views, files, violations; keep users/channels."""
+        """Forget calls, failures, messages, views, files, violations, triggers, latency
+        and rate limits; keep users, channels and DMs."""
         with self._lock:
             self._calls.clear()
             self._rules.clear()
+            self._triggers.clear()
+            self._used_triggers.clear()
+            self._latency.clear()
+            self._limiter = None
+            self._scheduled.clear()
             self._messages.clear()
             self._ephemerals.clear()
             self._reactions.clear()
@@ -831,11 +1070,17 @@ class FakeSlack:
             self._calls.append(call)
             hang = self._take_rule("hang", method)
             failure = self._take_rule("fail", method)
+            delay = self._delay_for(method)
+            if answer is None and failure is None:
+                answer = self._rate_limited(call)
             self._changed.notify_all()
 
         if hang is not None:
             call.hung_for = hang.seconds
             self._stopping.wait(hang.seconds)
+        if delay:
+            call.delayed_for = delay
+            self._stopping.wait(delay)
         if answer is None and failure is not None:
             call.injected = True
             answer = self._failure_answer(failure)
@@ -856,6 +1101,35 @@ class FakeSlack:
             call.response = copy.deepcopy(answer.payload) if answer.raw is None else None
             self._changed.notify_all()
         self._respond(handler, answer)
+
+    def _delay_for(self, method: str) -> float:
+        """Seconds of latency() before answering ``method`` (0: none)."""
+        setting = self._latency.get(method)
+        if setting is None and method not in (UPLOAD_METHOD, RESPONSE_URL_METHOD):
+            setting = self._latency.get("*")
+        if setting is None:
+            return 0.0
+        if isinstance(setting, tuple):
+            return random.uniform(*setting)
+        return float(setting)
+
+    def _rate_limited(self, call: Call) -> _Answer | None:
+        """The 429 Slack answers past its rate limit (None: within it; counts the call)."""
+        if self._limiter is None or call.method not in self._api:
+            return None
+        channel = None
+        if call.method == "chat.postMessage":
+            raw = call.params.get("channel")
+            channel = self._resolve_channel(raw, by_name=True) or (str(raw) if raw else None)
+        wait = self._limiter.wait_for(call.token or "", call.method, channel, call.monotonic)
+        if wait <= 0:
+            return None
+        call.rate_limited = True
+        return _Answer(
+            status=429,
+            payload={"ok": False, "error": "ratelimited"},
+            headers={"Retry-After": str(max(1, math.ceil(wait)))},
+        )
 
     @staticmethod
     def _respond(handler: BaseHTTPRequestHandler, answer: _Answer) -> None:
@@ -878,6 +1152,7 @@ class FakeSlack:
             self._extra_methods[method] = fn
 
     def _dispatch(self, method: str, call: Call) -> Json:
+        self._call_at = call.monotonic  # when Slack received it (triggers' age)
         if method == RESPONSE_URL_METHOD:
             return {"ok": True}  # Slack answers a response_url post with "ok"
         api = self._api.get(method)
@@ -955,35 +1230,65 @@ class FakeSlack:
     def _violation(self, method: str, problems: list[str]) -> None:
         self._violations.extend(f"{method}: {p}" for p in problems)
 
-    def _resolve_channel(self, value: Any) -> str | None:
-        """Channel id for an id / "#name" / "name" / user id (-> DM); None if unknown."""
+    def _resolve_channel(self, value: Any, *, by_name: bool = False) -> str | None:
+        """Channel id for an id / "#name" / "name" / user id (-> the bot's DM with that
+        user); None if there is no such conversation.
+
+        by_name: whether a name or a user id is taken (Slack: the posting methods only;
+        the fake's own inspection helpers always).  Without ``strict_channels`` both are
+        taken everywhere and unknown C/G ids are synthesised.
+        """
         if value is None or value == "":
             return None
         channel = str(value)
-        if channel in self._channels:
+        if channel in self._channels or channel in self._dms:
             return channel
+        by_name = by_name or not self.strict_channels
+        if channel[:1] == "D" and _CONVERSATION_ID.match(channel):
+            return channel if self._is_bot_dm(channel) else None
+        if channel[:1] in ("U", "W") and _CONVERSATION_ID.match("D" + channel[1:]):
+            if not by_name or (self.strict_users and channel not in self._users):
+                return None
+            return self._dm_id(channel)
+        if _CONVERSATION_ID.match(channel):  # a C/G id the fake does not know
+            return None if self.strict_channels else channel
+        if not by_name:
+            return None
         name = channel.lstrip("#")
         for channel_id, info in self._channels.items():
             if info["name"] == name:
                 return channel_id
-        if channel[:1] in ("U", "W"):
-            return self._dm_id(channel)
-        if channel[:1] == "D":
-            return channel
-        if channel.startswith("#"):
-            return None
-        if self.strict_channels:
-            return None
-        return channel if channel[:1] in ("C", "G") else None
+        return None
 
-    def _visible_channel(self, value: Any) -> str | None:
+    def _visible_channel(self, value: Any, *, by_name: bool = False) -> str | None:
         """The channel id as the bot's token sees it: a private channel it is not in
-        does not exist for it (Slack answers channel_not_found)."""
-        channel = self._resolve_channel(value)
+        does not exist for it (Slack answers channel_not_found).  Names and user ids
+        only with ``by_name`` (the posting methods)."""
+        channel = self._resolve_channel(value, by_name=by_name)
         stored = self._channels.get(channel) if channel is not None else None
         if stored is not None and stored["is_private"] and not stored["is_member"]:
             return None
         return channel
+
+    def _is_bot_dm(self, channel_id: str) -> bool:
+        """Whether a D… id is the bot's own DM with someone (see ``strict_dms``)."""
+        if not self.strict_dms or channel_id in self._dms:
+            return True
+        user = channel_id[1:]
+        return user in self._users or (not self.strict_users and user[:1] in ("U", "W"))
+
+    def _unknown_user(self, value: Any) -> bool:
+        """A user id (as a channel or a user) Slack does not know (``strict_users``)."""
+        user = str(value or "")
+        return (
+            self.strict_users
+            and user[:1] in ("U", "W")
+            and _CONVERSATION_ID.match("D" + user[1:]) is not None
+            and user not in self._users
+        )
+
+    def _note_dm(self, channel_id: str, users: list[str]) -> None:
+        self._dms.setdefault(channel_id, list(users))
 
     def _outside(self, channel: str) -> bool:
         """A (visible, public) channel the bot is not a member of."""
@@ -1005,6 +1310,21 @@ class FakeSlack:
                 "is_user_deleted": False,
                 "priority": 0,
             }
+        if channel_id in self._dms:  # a group DM the bot opened
+            members = self._dms[channel_id]
+            return {
+                "id": channel_id,
+                "name": "mpdm-" + "--".join(u.lower() for u in members) + "-1",
+                "created": 0,
+                "is_channel": False,
+                "is_group": False,
+                "is_im": False,
+                "is_mpim": True,
+                "is_private": True,
+                "is_archived": False,
+                "is_member": True,
+                "num_members": len(members) + 1,
+            }
         stored = self._channels.get(channel_id)
         name = stored["name"] if stored else channel_id.lower()
         is_private = stored["is_private"] if stored else channel_id[:1] == "G"
@@ -1020,8 +1340,8 @@ class FakeSlack:
             "is_private": is_private,
             "is_archived": bool(stored and stored["is_archived"]),
             "is_general": name == "general",
-            "is_shared": False,
-            "is_ext_shared": False,
+            "is_shared": bool(stored and stored.get("shared")),
+            "is_ext_shared": bool(stored and stored.get("shared")),
             "is_org_shared": False,
             "is_member": stored["is_member"] if stored else True,
             "created": stored["created"] if stored else 0,
@@ -1033,7 +1353,7 @@ class FakeSlack:
         }
 
     def _find_message(self, channel: str | None, ts: Any) -> Json | None:
-        resolved = self._resolve_channel(channel) if channel else None
+        resolved = self._resolve_channel(channel, by_name=True) if channel else None
         for message in self._messages:
             if message.get("ts") == str(ts) and message.get("channel") in (channel, resolved):
                 return message
@@ -1128,15 +1448,43 @@ class FakeSlack:
             "is_enterprise_install": False,
         }
 
-    def _chat_post_message(self, params: Json) -> Json:
-        channel = self._visible_channel(params.get("channel"))
+    def _post_channel(self, params: Json) -> str | Json:
+        """Where a posting method posts (a name or a user id is taken), or its error."""
+        raw = params.get("channel")
+        if self._unknown_user(raw):
+            return self._error("user_not_found")
+        if self._users.get(str(raw), {}).get("info") == "refused":
+            return self._error("channel_not_found")  # Slack Connect: no DM with them
+        channel = self._visible_channel(raw, by_name=True)
         if channel is None:
             return self._error("channel_not_found")
+        if str(raw)[:1] in ("U", "W") and channel[:1] == "D":
+            self._note_dm(channel, [str(raw)])  # posting to a user id opens the DM
+        stored = self._channels.get(channel)
+        if stored is not None and stored["is_archived"]:
+            return self._error("is_archived")
+        return channel
+
+    def _chat_post_message(self, params: Json) -> Json:
+        channel = self._post_channel(params)
+        if not isinstance(channel, str):
+            return channel
         if self._outside(channel) and "chat:write.public" not in self.scopes:
             return self._error("not_in_channel")
         error = self._check_message("chat.postMessage", params, require_content=True)
         if error:
             return self._error(error)
+        thread_ts = params.get("thread_ts")
+        if thread_ts and self.strict_messages and self._find_message(channel, thread_ts) is None:
+            # Slack does not refuse it: the reply becomes a new top-level message.
+            self._violation(
+                "chat.postMessage",
+                [
+                    f"thread_ts {thread_ts} is no message in {channel}: Slack posts the "
+                    "reply as a new top-level message"
+                ],
+            )
+            params = {k: v for k, v in params.items() if k not in ("thread_ts", "reply_broadcast")}
         ts = self._next_ts()
         message: Json = {
             "type": "message",
@@ -1162,11 +1510,13 @@ class FakeSlack:
         }
 
     def _chat_post_ephemeral(self, params: Json) -> Json:
-        channel = self._visible_channel(params.get("channel"))
-        if channel is None:
-            return self._error("channel_not_found")
+        channel = self._post_channel(params)
+        if not isinstance(channel, str):
+            return channel
         if not params.get("user"):
             return self._error("invalid_arguments")
+        if self._unknown_user(params["user"]):
+            return self._error("user_not_found")
         error = self._check_message("chat.postEphemeral", params, require_content=True)
         if error:
             return self._error(error)
@@ -1183,6 +1533,44 @@ class FakeSlack:
             }
         )
         return {"ok": True, "message_ts": message_ts}
+
+    def _chat_schedule_message(self, params: Json) -> Json:
+        channel = self._post_channel(params)
+        if not isinstance(channel, str):
+            return channel
+        try:
+            post_at = int(float(str(params.get("post_at", ""))))
+        except ValueError:
+            return self._error("invalid_time")
+        now = time.time()
+        if post_at <= now:
+            return self._error("time_in_past")
+        if post_at > now + 120 * 86400:
+            return self._error("time_too_far")
+        error = self._check_message("chat.scheduleMessage", params, require_content=True)
+        if error:
+            return self._error(error)
+        scheduled: Json = {
+            "id": self._next_id("Q"),
+            "channel": channel,
+            "post_at": post_at,
+            "text": params.get("text") or "",
+            "blocks": copy.deepcopy(params.get("blocks")),
+            "thread_ts": params.get("thread_ts"),
+        }
+        self._scheduled.append(scheduled)
+        return {
+            "ok": True,
+            "channel": channel,
+            "scheduled_message_id": scheduled["id"],
+            "post_at": post_at,
+            "message": {
+                "type": "message",
+                "text": scheduled["text"],
+                "bot_id": self.bot_id,
+                "user": self.bot_user_id,
+            },
+        }
 
     def _own_message_or_error(self, params: Json, verb: str) -> Json | str:
         if self._visible_channel(params.get("channel")) is None:
@@ -1233,14 +1621,16 @@ class FakeSlack:
             return self._error("channel_not_found")
         if not ts:
             return self._error("message_not_found")
-        return {
-            "ok": True,
-            "channel": channel,
-            "permalink": (
-                f"https://{self.team_domain}.slack.com/archives/{channel}/p"
-                f"{str(ts).replace('.', '')}"
-            ),
-        }
+        message = self._find_message(channel, ts)
+        if message is None and self.strict_messages:
+            return self._error("message_not_found")
+        permalink = (
+            f"https://{self.team_domain}.slack.com/archives/{channel}/p{str(ts).replace('.', '')}"
+        )
+        thread_ts = (message or {}).get("thread_ts")
+        if thread_ts and thread_ts != str(ts):
+            permalink += f"?thread_ts={thread_ts}&cid={channel}"
+        return {"ok": True, "channel": channel, "permalink": permalink}
 
     def _reaction_target(self, params: Json) -> tuple[str, str] | str:
         channel = self._visible_channel(params.get("channel"))
@@ -1253,6 +1643,8 @@ class FakeSlack:
             return "no_item_specified"
         if not params.get("name"):
             return "invalid_name"
+        if self.strict_messages and self._find_message(channel, ts) is None:
+            return "message_not_found"
         return channel, str(ts)
 
     def _reactions_add(self, params: Json) -> Json:
@@ -1330,12 +1722,29 @@ class FakeSlack:
             return "invalid_blocks"
         return cast(Json, view)
 
+    def _trigger_error(self, trigger_id: str) -> str | None:
+        """Why Slack refuses this trigger_id now (None: it is good, and now used)."""
+        if not self.strict_triggers:
+            return None
+        issued = self._triggers.get(trigger_id)
+        if issued is None:
+            return "invalid_trigger_id"
+        if trigger_id in self._used_triggers:
+            return "exchanged_trigger_id"
+        if self._call_at - issued > self.trigger_ttl:
+            return "expired_trigger_id"
+        self._used_triggers.add(trigger_id)
+        return None
+
     def _views_open(self, params: Json) -> Json:
         if not params.get("trigger_id"):
             return self._error("invalid_arguments")
         view = self._checked_view("views.open", params)
         if isinstance(view, str):
             return self._error(view)
+        refused = self._trigger_error(str(params["trigger_id"]))
+        if refused:
+            return self._error(refused)
         return {"ok": True, "view": self._make_view(view)}
 
     def _views_push(self, params: Json) -> Json:
@@ -1344,6 +1753,9 @@ class FakeSlack:
         view = self._checked_view("views.push", params)
         if isinstance(view, str):
             return self._error(view)
+        refused = self._trigger_error(str(params["trigger_id"]))
+        if refused:
+            return self._error(refused)
         return {"ok": True, "view": self._make_view(view)}
 
     def _views_update(self, params: Json) -> Json:
@@ -1426,12 +1838,27 @@ class FakeSlack:
 
     def _users_info(self, params: Json) -> Json:
         user = self._users.get(str(params.get("user") or ""))
-        if user is None:
+        if user is None or user.get("info") == "refused":
             return self._error("user_not_found")
+        if user.get("info") == "partial":  # Slack Connect: what another org shares
+            return {
+                "ok": True,
+                "user": {
+                    "id": user["id"],
+                    "team_id": user["team_id"],
+                    "name": user["name"],
+                    "deleted": False,
+                    "profile": {"display_name": user["name"], "team": user["team_id"]},
+                    "is_bot": user["is_bot"],
+                    "is_stranger": True,
+                },
+            }
         return {"ok": True, "user": self._user_object(user)}
 
     def _users_list(self, params: Json) -> Json:
-        members = [self._user_object(u) for u in self._users.values()]
+        members = [
+            self._user_object(u) for u in self._users.values() if u.get("info", "full") == "full"
+        ]
         try:
             page, next_cursor = self._page(members, params, default_limit=1000)
         except _InvalidCursor:
@@ -1457,7 +1884,9 @@ class FakeSlack:
         channel = self._known_channel(params)
         if channel is None:
             return self._error("channel_not_found")
-        if channel[:1] == "D":
+        if channel in self._dms:
+            members = [*self._dms[channel], self.bot_user_id]
+        elif channel[:1] == "D":
             members = [channel[1:], self.bot_user_id]
         else:
             stored = self._channels.get(channel)
@@ -1479,14 +1908,34 @@ class FakeSlack:
             return self._error("users_list_not_supplied")
         if len(users) > 8:
             return self._error("too_many_users")
+        if any(self._unknown_user(u) for u in users):
+            return self._error("user_not_found")
         if len(users) == 1:
             channel_id = self._dm_id(users[0])
         else:
             channel_id = "G" + "".join(sorted(users))
+        self._note_dm(channel_id, users)
         channel: Json = {"id": channel_id}
         if _truthy(params.get("return_im")) and channel_id[:1] == "D":
             channel = self._channel_info(channel_id)
         return {"ok": True, "no_op": False, "already_open": False, "channel": channel}
+
+    def _conversations_list(self, params: Json) -> Json:
+        """Public channels, and the private ones the bot is in (``types``), by name."""
+        types = set(_split_ids(params.get("types"))) or {"public_channel"}
+        exclude_archived = _truthy(params.get("exclude_archived"))
+        found = [
+            self._channel_info(channel_id)
+            for channel_id, info in self._channels.items()
+            if ("private_channel" if info["is_private"] else "public_channel") in types
+            and (not info["is_private"] or info["is_member"])
+            and not (exclude_archived and info["is_archived"])
+        ]
+        try:
+            page, next_cursor = self._page(found, params, default_limit=100)
+        except _InvalidCursor:
+            return self._error("invalid_cursor")
+        return {"ok": True, "channels": page, "response_metadata": {"next_cursor": next_cursor}}
 
     def _conversations_join(self, params: Json) -> Json:
         channel = self._resolve_channel(params.get("channel"))

@@ -12,7 +12,10 @@ returned as a :class:`Response`.
 Given the fake Slack (``fake=``), the sender sends message events only as Slack would:
 from channels the bot is in (and DMs).  A message said in a channel the bot is not in
 reaches nobody: ``message()``/``event()`` then post nothing and return a Response with
-``delivered`` false (status 0).
+``delivered`` false (status 0).  What it sends also exists in the fake as in Slack: the
+trigger_id of every payload is handed out (``FakeSlack.issue_trigger``, so views.open
+takes it once, within its 3 s), and the messages of message events and message
+shortcuts are in the channel's history (``FakeSlack.apply_event``).
 """
 
 from __future__ import annotations
@@ -41,9 +44,13 @@ Json = dict[str, Any]
 
 
 class Hearing(Protocol):
-    """What the sender asks the fake Slack (tests.harness.fakeslack.FakeSlack)."""
+    """What the sender asks and tells the fake Slack (tests.harness.fakeslack.FakeSlack)."""
 
     def hears(self, channel_id: str) -> bool: ...
+
+    def issue_trigger(self, trigger_id: str, *, at: float | None = None) -> None: ...
+
+    def apply_event(self, event: dict[str, Any]) -> None: ...
 
 
 def sign(secret: str, timestamp: int | str, body: bytes | str) -> str:
@@ -259,6 +266,13 @@ class SlackSender:
     def trigger_id() -> str:
         return f"{next(_counter)}.{int(time.time())}.{uuid.uuid4().hex}"
 
+    def _hand_out(self, trigger_id: str | None) -> str:
+        """The payload's trigger_id (a new one unless given), handed out by the fake now."""
+        trigger = trigger_id or self.trigger_id()
+        if self.fake is not None:
+            self.fake.issue_trigger(trigger, at=time.monotonic())
+        return trigger
+
     # ------------------------------------------------------------------ slash commands
 
     def command(
@@ -290,7 +304,7 @@ class SlackSender:
             "api_app_id": self.api_app_id,
             "is_enterprise_install": "false",
             "response_url": response_url or self.response_url("commands"),
-            "trigger_id": trigger_id or self.trigger_id(),
+            "trigger_id": self._hand_out(trigger_id),
         }
         return self.post_form(fields, headers=headers)
 
@@ -342,7 +356,7 @@ class SlackSender:
             "user": self._user(user_id, team_id),
             "api_app_id": self.api_app_id,
             "token": self.verification_token,
-            "trigger_id": trigger_id or self.trigger_id(),
+            "trigger_id": self._hand_out(trigger_id),
             "team": self._team(team_id),
             "enterprise": None,
             "is_enterprise_install": False,
@@ -395,7 +409,7 @@ class SlackSender:
             "user": self._user(user_id, team_id),
             "api_app_id": self.api_app_id,
             "token": self.verification_token,
-            "trigger_id": trigger_id or self.trigger_id(),
+            "trigger_id": self._hand_out(trigger_id),
             "view": {
                 "id": vid,
                 "team_id": team,
@@ -439,6 +453,9 @@ class SlackSender:
         msg.setdefault("type", "message")
         msg.setdefault("ts", f"{time.time():.6f}")
         msg.setdefault("text", "")
+        if self.fake is not None:
+            # The shortcut is on a message that is in the channel.
+            self.fake.apply_event({**msg, "channel": channel_id})
         payload: Json = {
             "type": "message_action",
             "token": self.verification_token,
@@ -449,7 +466,7 @@ class SlackSender:
             "is_enterprise_install": False,
             "enterprise": None,
             "callback_id": callback_id,
-            "trigger_id": trigger_id or self.trigger_id(),
+            "trigger_id": self._hand_out(trigger_id),
             "response_url": self.response_url("app"),
             "message_ts": msg["ts"],
             "message": msg,
@@ -474,7 +491,7 @@ class SlackSender:
             "is_enterprise_install": False,
             "enterprise": None,
             "callback_id": callback_id,
-            "trigger_id": trigger_id or self.trigger_id(),
+            "trigger_id": self._hand_out(trigger_id),
         }
         return self.interactive(payload)
 
@@ -497,6 +514,8 @@ class SlackSender:
         """
         if not self.slack_would_send(event):
             return Response(0, b"", delivered=False)
+        if self.fake is not None:
+            self.fake.apply_event(dict(event))
         team = team_id or self.team_id
         envelope: Json = {
             "token": self.verification_token,

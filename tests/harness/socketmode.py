@@ -138,6 +138,8 @@ class SocketModeSender(SlackSender):
     """
 
     def __init__(self, socket: FakeSocketMode, **kw: Any) -> None:
+        # Slack's side: the payloads' triggers and messages exist in the fake Web API.
+        kw.setdefault("fake", socket.fake)
         super().__init__("http://socket-mode.invalid", "unused", **kw)
         self.socket = socket
 

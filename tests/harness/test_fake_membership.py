@@ -24,6 +24,8 @@ MARIA, ASHA = "U024BE7LH", "W012A3CDE"
 @pytest.fixture
 def fake() -> Iterator[FakeSlack]:
     with FakeSlack(team_id="T0001") as server:
+        server.add_user(MARIA, name="maria")
+        server.add_user(ASHA, name="asha")
         server.add_channel("C1", "general", members=[MARIA, ASHA])  # invited (the default)
         server.add_channel(OPS, "ops", members=[MARIA, ASHA], is_member=False)
         server.add_channel(SECRET, "secret", members=[MARIA], is_private=True, is_member=False)
@@ -128,14 +130,19 @@ def test_an_archived_channel_cannot_be_joined(fake: FakeSlack, client: WebClient
     assert not fake.bot_in(OLD)
 
 
-def test_dms_and_unknown_channels_behave_as_channels_the_bot_is_in(
+def test_dms_behave_as_channels_the_bot_is_in_and_unknown_ids_only_when_lenient(
     fake: FakeSlack, client: WebClient
 ) -> None:
-    assert fake.hears(f"D{MARIA}") and fake.hears("C0999ZZZZ")
-    assert client.conversations_info(channel="C0999ZZZZ")["channel"]["is_member"] is True
-    assert client.conversations_history(channel="C0999ZZZZ")["ok"]
-    with FakeSlack(strict_channels=True) as strict:
-        assert not strict.hears("C0999ZZZZ") and strict.hears(f"D{MARIA}")
+    # As in Slack (strict_channels, the default): an unknown id is no channel at all.
+    assert fake.hears(f"D{MARIA}") and not fake.hears("C0999ZZZZ")
+    assert error_of(lambda: client.conversations_info(channel="C0999ZZZZ")) == ("channel_not_found")
+    # A fake told to be lenient synthesises the channels it does not know.
+    with FakeSlack(strict_channels=False) as lenient:
+        lenient.add_user(MARIA)
+        loose = WebClient(token="xoxb-test", base_url=lenient.url, timeout=5)
+        assert lenient.hears(f"D{MARIA}") and lenient.hears("C0999ZZZZ")
+        assert loose.conversations_info(channel="C0999ZZZZ")["channel"]["is_member"] is True
+        assert loose.conversations_history(channel="C0999ZZZZ")["ok"]
     with pytest.raises(KeyError):
         fake.invite_bot("C0999ZZZZ")
 
@@ -149,14 +156,14 @@ def _closed_port() -> int:
 def test_the_sender_delivers_message_events_only_where_slack_would(fake: FakeSlack) -> None:
     # Nothing listens on this port: a message the sender tried to deliver would fail.
     sender = SlackSender(f"http://127.0.0.1:{_closed_port()}", "secret", fake=fake)
-    for channel in (OPS, SECRET):
+    for channel in (OPS, SECRET, "C0999ZZZZ"):
         resp = sender.message("#topic lost", user_id=MARIA, channel_id=channel)
         assert (resp.status, resp.delivered, resp.body) == (0, False, b"")
         edited = sender.event(
             {"type": "message", "subtype": "message_changed", "channel": channel, "ts": "1.2"}
         )
         assert not edited.delivered
-    for channel in ("C1", f"D{MARIA}", "C0999ZZZZ"):
+    for channel in ("C1", f"D{MARIA}"):
         with pytest.raises(OSError):  # delivered, so it reached for the closed port
             sender.message("hello", user_id=ASHA, channel_id=channel)
     # Other events are not about channel membership; without the fake, all are sent.

@@ -16,6 +16,8 @@ def replay(running: RunningBot, lines: list[tuple[str, str]], channel: str = "C1
     """Feed message events to the same dispatcher the Bolt listener calls."""
     for i, (user, text) in enumerate(lines):
         event = MessageEvent(channel_id=channel, user_id=user, text=text, ts=new_ts())
+        # Said in the channel, as Slack keeps it (the bot reacts to it).
+        running.fake.add_message(channel, text, user=user, ts=event.ts)
         assert running.bot.dispatcher.run_message("T1", f"EvBulk{time.time_ns()}-{i}", event)
         if i % 50 == 49:
             running.deliver()  # as the delivery thread would, during the meeting

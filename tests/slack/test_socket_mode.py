@@ -49,6 +49,7 @@ class SocketBot:
 def socket_bot(tmp_path: Path, fake_slack: FakeSlack) -> Iterator[SocketBot]:
     fake_slack.add_user(CHAIR, name="maria", tz="Europe/Paris")
     fake_slack.add_user(MEMBER, name="kenji", tz="Asia/Tokyo")
+    fake_slack.add_channel(CHANNEL, "socket-wg", members=[CHAIR, MEMBER])
     socket = FakeSocketMode(fake_slack)
     db = f"sqlite:///{tmp_path / 'socket.db'}"
     upgrade(db)

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from tests.conftest import RunningBot
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, RunningBot
+from tests.harness.fakeslack import FakeSlack
 
 CATALOG = """\
 providers:
@@ -45,9 +46,33 @@ products:
 """
 
 
-def run_cli(monkeypatch: pytest.MonkeyPatch, db_url: str, *args: str) -> int:
+#: The triage channels the test catalogs (CATALOG, examples/catalog.yaml) name: the
+#: import looks their names up in Slack, so they exist in the fake workspace.
+TRIAGE_CHANNELS = {
+    "lustre-support": "CLUSTRE",
+    "f5-openstack": "CF5",
+    "egi-core-support": "CEGICORE",
+    "arc-support": "CARC",
+    "community-platforms": "CCOMMUNITY",
+}
+
+
+def add_triage_channels(fake: FakeSlack) -> None:
+    """The channels the test catalogs name, as they exist in the workspace."""
+    for name, channel_id in TRIAGE_CHANNELS.items():
+        fake.add_channel(channel_id, name)
+
+
+def run_cli(
+    monkeypatch: pytest.MonkeyPatch, db_url: str, *args: str, fake: FakeSlack | None = None
+) -> int:
+    """`wgbot ARGS` on the database; with the fake Slack, SLACK_BOT_TOKEN reaches it."""
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    if fake is not None:
+        monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+        monkeypatch.setenv("SLACK_API_URL", fake.url)
     return main(list(args))
 
 
@@ -68,6 +93,7 @@ def load_catalog(
         str(path),
         "--team",
         team,
+        fake=running.fake,
     )
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from bot.support.catalog_file import CatalogError, parse_catalog
 from tests.conftest import RunningBot
-from tests.support.conftest import CATALOG, load_catalog, run_cli
+from tests.support.conftest import CATALOG, add_triage_channels, load_catalog, run_cli
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "catalog.yaml"
 
@@ -103,6 +103,7 @@ def test_empty_and_wrong_shape() -> None:
 def test_import_then_lookup_over_http(
     running: RunningBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    add_triage_channels(running.fake)  # the channels the catalog names exist
     assert load_catalog(running, monkeypatch, tmp_path) == 0
     text = running.command("/support", "lustre").reply_text
     assert "OpenSFS Lustre 2.15" in text and "Whamcloud" in text and "extended" in text
@@ -114,6 +115,7 @@ def test_broken_import_is_all_or_nothing(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    add_triage_channels(running.fake)  # the channels the catalog names exist
     # Valid syntax, but one assignment names an unknown provider and tier.
     bad = CATALOG + "  - name: Extra\n    providers:\n      - provider: Ghost\n        tier: gold\n"
     assert load_catalog(running, monkeypatch, tmp_path, bad) == 1
@@ -132,6 +134,7 @@ def test_export_round_trips(
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    add_triage_channels(running.fake)  # the channels the catalog names exist
     assert load_catalog(running, monkeypatch, tmp_path, EXAMPLE.read_text()) == 0
     capsys.readouterr()
     url = running.bot.rt.settings.database_url
@@ -149,6 +152,7 @@ def test_export_round_trips(
 def test_import_is_per_workspace(
     running: RunningBot, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    add_triage_channels(running.fake)  # the channels the catalog names exist
     assert load_catalog(running, monkeypatch, tmp_path, team="T2") == 0
     assert "no products yet" in running.command("/support", "lustre").reply_text
     assert "Whamcloud" in running.command("/support", "lustre", team_id="T2").reply_text

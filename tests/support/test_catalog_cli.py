@@ -10,7 +10,7 @@ from sqlalchemy import create_engine, text
 from bot.cli import main
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET
 from tests.harness.fakeslack import FakeSlack
-from tests.support.conftest import CATALOG
+from tests.support.conftest import CATALOG, add_triage_channels
 
 
 def _fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: FakeSlack | None) -> str:
@@ -19,6 +19,7 @@ def _fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fake: FakeSlack | No
     for name in ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_API_URL", "SLACK_APP_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     if fake is not None:
+        add_triage_channels(fake)  # the channels the catalog names exist in Slack
         monkeypatch.setenv("SLACK_BOT_TOKEN", BOT_TOKEN)
         monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
         monkeypatch.setenv("SLACK_API_URL", fake.url)

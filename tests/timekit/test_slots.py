@@ -13,6 +13,7 @@ def test_one_zone_gets_slots_inside_working_hours() -> None:
     people = [Participant("U1", "Europe/Paris"), Participant("U2", "Europe/Berlin")]
     result = rank(people, now=NOW, duration=60, days=3)
     assert result.fair and result.alternating is None
+    assert len(result.slots) == 5  # the five best (README, "Fair slots")
     for slot in result.slots:
         assert slot.inside == 2
         for v in slot.views:
@@ -47,9 +48,11 @@ def test_six_zones_rank_by_inside_then_weekend_then_worst_hour() -> None:
 def test_own_hours_and_weekends_count() -> None:
     early = Participant("U1", "UTC", work_start=6 * 60, work_end=10 * 60)
     result = rank([early], now=NOW, duration=60, days=7)
+    assert result.slots
     assert all(6 <= s.start.hour < 10 and s.start.weekday() < 5 for s in result.slots)
     weekend_worker = Participant("U2", "UTC", workdays=frozenset({5, 6}))
     result = rank([weekend_worker], now=NOW, duration=60, days=7)
+    assert result.slots
     assert all(s.start.weekday() >= 5 for s in result.slots)
 
 

@@ -83,7 +83,7 @@ def register(
     def on_command(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         name = str(body.get("command", "")).lstrip("/")
         who = payloads.command_identity(body)
-        text = str(body.get("text") or "")
+        text = payloads.clean_text(body.get("text"))
         reply = (
             dispatcher.run_wg(text, who)
             if name == "wg"

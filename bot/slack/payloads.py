@@ -18,6 +18,11 @@ _TS = re.compile(r"^\d{9,11}\.\d{6}$")
 ACK_BUDGET_S = 2.5
 
 
+def clean_text(value: Any) -> str:
+    """Text as people typed it, minus NUL: no database text column can hold it."""
+    return str(value or "").replace("\x00", "")
+
+
 def ack_deadline() -> float:
     return time.monotonic() + ACK_BUDGET_S
 
@@ -100,7 +105,8 @@ def element_value(element: Any) -> Any:
         return element.get("selected_date")
     if kind == "timepicker":
         return element.get("selected_time")
-    return element.get("value")
+    value = element.get("value")
+    return clean_text(value) if isinstance(value, str) else value
 
 
 def view_fields(values: Any) -> dict[str, Any]:
@@ -157,7 +163,7 @@ def shortcut_message(body: dict[str, Any]) -> tuple[ShortcutMessage, Identity]:
         channel_id=channel_id,
         ts=str(message.get("ts", "")),
         user_id=str(message.get("user", "")),
-        text=str(message.get("text", "")),
+        text=clean_text(message.get("text")),
         permalink=message_permalink(body),
     )
     who = Identity(
@@ -184,7 +190,7 @@ def message_event(event: dict[str, Any]) -> MessageEvent | None:
         return MessageEvent(
             channel_id=channel,
             user_id=str(new.get("user") or prev.get("user") or ""),
-            text=str(new.get("text", "")),
+            text=clean_text(new.get("text")),
             # Some edits (e.g. an unfurl added) carry no ts in `message`: the edited
             # line is the one `previous_message` names.
             ts=str(new.get("ts") or prev.get("ts") or ""),
@@ -206,7 +212,7 @@ def message_event(event: dict[str, Any]) -> MessageEvent | None:
     return MessageEvent(
         channel_id=channel,
         user_id=str(event.get("user", "")),
-        text=str(event.get("text", "")),
+        text=clean_text(event.get("text")),
         ts=str(event.get("ts", "")),
         thread_ts=event.get("thread_ts"),
         files=tuple(str(f.get("name", "")) for f in event.get("files") or []),

@@ -170,13 +170,11 @@ ordinary_line = st.one_of(
 # Mostly command lines (one_of would not weigh a repeated strategy more).
 line = st.integers(0, 3).flatmap(lambda n: ordinary_line if n == 0 else command_line)
 lines = st.lists(line, min_size=1, max_size=4)
-# PostgreSQL text cannot hold NUL: a known bug, pinned by test_nul_byte_on_postgres.
-lines_without_nul = st.lists(line.filter(lambda x: "\x00" not in x.text), min_size=1, max_size=4)
 
 
 def normalized(said: str) -> str:
-    """What an item keeps of the text after the command word."""
-    return " ".join(said.split())[:MAX_ITEM]
+    """What an item keeps of the text after the command word (NUL is dropped at the edge)."""
+    return " ".join(said.replace("\x00", "").split())[:MAX_ITEM]
 
 
 @dataclass
@@ -347,10 +345,8 @@ def _setup(rb: RunningBot, errors: BotErrorLog) -> LiveMeeting:
 
 
 def _run(live: LiveMeeting, profile: settings) -> None:
-    postgres = live.rb.bot.rt.settings.database_url.startswith("postgres")
-
     @profile
-    @given(lines_without_nul if postgres else lines)
+    @given(lines)
     def run(said: list[Line]) -> None:
         for line in said:
             live.say(line)
@@ -375,17 +371,16 @@ def test_fuzz_live_meeting_capture_long(
 
 
 @pytest.mark.postgres
-@pytest.mark.expect_errors()
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: PostgreSQL text cannot hold NUL (0x00), so a line with one answers "
-    "500 (Slack retries it) instead of being stored or answered; remove this marker and "
-    "expect_errors, and lines_without_nul, once incoming text is cleaned",
-)
-def test_nul_byte_on_postgres(pg_url: str, fake_slack: FakeSlack, bot_errors: BotErrorLog) -> None:
+def test_a_nul_byte_is_dropped_on_postgres(
+    pg_url: str, fake_slack: FakeSlack, bot_errors: BotErrorLog
+) -> None:
+    """PostgreSQL text cannot hold NUL: the edge drops it from what people type."""
     rb = start_bot(pg_url, fake_slack)
     try:
-        _setup(rb, bot_errors).say(Line("#topic a\x00b", CHAIR, "topic", "a\x00b"))
+        live = _setup(rb, bot_errors)
+        assert live.say(Line("#topic a\x00b", CHAIR, "topic", "a\x00b")) == "stored"
+        answer = rb.command("/action", "add tidy\x00 up", user_id=CHAIR, channel_id=CHANNEL)
+        assert "tidy up" in answer.reply_text, answer.reply_text
     finally:
         rb.stop()
 
@@ -448,6 +443,6 @@ def test_each_kind_of_outcome_happens(running_sqlite: RunningBot, bot_errors: Bo
             .order_by(MeetingItem.position)
         ]
     assert kept == [
-        ("topic", "<!channel> plan \x00 \u202e"),
+        ("topic", "<!channel> plan \u202e"),  # NUL dropped at the edge
         ("agreed", "<https://evil.example|click> &amp; go"),
     ]

@@ -250,7 +250,7 @@ def add_item(
     """Store one item of the minutes (for #action, also the numbered action item)."""
     if kind not in ITEM_KINDS:
         raise UsageError(f"`{kind}` is not a kind of minutes item.")
-    text = " ".join(text.split())[:MAX_ITEM]
+    text = " ".join(text.split())[:MAX_ITEM].rstrip()
     if not text:
         what = {"topic": "a title", "action": "a task"}.get(kind, "some text")
         raise UsageError(f"#{kind} needs {what}; nothing was recorded.", usage=f"#{kind} <text>")

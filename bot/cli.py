@@ -1,9 +1,10 @@
-"""The `wgbot` command line: serve, worker, migrate, console, start, catalog."""
+"""The `wgbot` command line: serve, worker, migrate, doctor, console, start, catalog."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import logging
 import os
 import signal
@@ -20,38 +21,65 @@ from bot.errors import ConfigError
 log = logging.getLogger("wgbot")
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=getattr(logging, level, logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+def _setup_logging(level: str, fmt: str = "text") -> None:
+    from bot import logs
+
+    logs.setup(level, fmt)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 def _schema_is_current(settings: Settings) -> bool:
-    from alembic.script import ScriptDirectory
+    """Whether the database is migrated; a schema newer than this wgbot raises SchemaTooNew."""
+    from bot.migrate import schema_is_current
 
-    from bot.migrate import alembic_config, current_heads
-
-    heads = set(ScriptDirectory.from_config(alembic_config(settings.database_url)).get_heads())
-    return current_heads(settings.database_url) == heads
+    return schema_is_current(settings.database_url)
 
 
 def cmd_migrate(args: argparse.Namespace, settings: Settings) -> int:
     from bot.migrate import upgrade
 
+    # Concurrent runs wait for the migration lock, then find nothing to do.
     upgrade(settings.database_url)
     print(f"wgbot: database is up to date ({_redact(settings.database_url)})")
     return 0
 
 
-def _redact(url: str) -> str:
-    from sqlalchemy.engine import make_url
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    """A consistent copy of the SQLite database, taken while the bot runs."""
+    import time
 
-    return make_url(url).render_as_string(hide_password=True)
+    from bot.housekeeping.backup import backup_sqlite
+
+    started = time.monotonic()
+    size = backup_sqlite(settings.database_url, Path(args.file))
+    print(
+        f"wgbot: backed up {_redact(settings.database_url)} to {args.file} "
+        f"({size / 1e6:.1f} MB in {time.monotonic() - started:.1f} s)"
+    )
+    return 0
+
+
+def _redact(url: str) -> str:
+    from bot.redact import mask_url
+
+    return mask_url(url)
+
+
+def cmd_doctor(args: argparse.Namespace, settings: Settings) -> int:
+    """Check the configuration, the database and Slack; one line per check."""
+    from bot.doctor import run_doctor
+
+    probe = None
+    if settings.slack_bot_token:
+        from bot.slack.doctor import SlackProbe
+
+        probe = SlackProbe(settings.slack_bot_token, settings.slack_api_url)
+    checks = run_doctor(settings, probe)
+    for check in checks:
+        print(check.line(), flush=True)
+    return 0 if all(check.status == "ok" for check in checks) else 1
 
 
 def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -70,17 +98,17 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         raise ConfigError("SLACK_APP_TOKEN", "Socket Mode needs an app-level token (xapp-…)")
     if args.socket_mode and not settings.slack_bot_token:
         raise ConfigError("SLACK_BOT_TOKEN", "Socket Mode needs the bot token (xoxb-…)")
+    if not _schema_is_current(settings):
+        print(
+            "wgbot: the database schema is not current; run `wgbot migrate` first", file=sys.stderr
+        )
+        return 2
     if args.workers > 1:
         from bot.multiproc import serve_workers
 
         return serve_workers(
             settings, workers=args.workers, threads=args.threads, roles=_roles(args)
         )
-    if not _schema_is_current(settings):
-        print(
-            "wgbot: the database schema is not current; run `wgbot migrate` first", file=sys.stderr
-        )
-        return 2
 
     from bot.app import build_bot
 
@@ -204,11 +232,16 @@ def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
             "--tz", f"unknown time zone {tz!r}; use an IANA name like Europe/Paris"
         ) from None
     upgrade(settings.database_url)
-    console = Console(settings, user=args.user, channel=args.channel, tz=tz)
+    files = getattr(args, "files", None)
+    console = Console(
+        settings,
+        user=args.user,
+        channel=args.channel,
+        tz=tz,
+        files_dir=Path(files) if files else None,
+    )
     if sys.stdin.isatty():
-        console.run(
-            interactive_lines(f"{args.user}@#{args.channel.lstrip('#')}> "), interactive=True
-        )
+        console.run(interactive_lines(lambda: console.prompt), interactive=True)
     else:
         console.run(sys.stdin, interactive=False)
     return 0
@@ -299,10 +332,25 @@ def build_parser(extra: Iterable[CliCommand] = ()) -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate", help="apply database migrations")
     migrate.set_defaults(func=cmd_migrate)
 
+    backup = sub.add_parser(
+        "backup", help="copy the SQLite database to FILE while the bot runs (PostgreSQL: pg_dump)"
+    )
+    backup.add_argument("file", metavar="FILE", help="where to write the copy (replaced)")
+    backup.set_defaults(func=cmd_backup)
+
+    doctor = sub.add_parser(
+        "doctor", help="check the configuration, the database and Slack, one line per check"
+    )
+    doctor.set_defaults(func=cmd_doctor)
+
     console = sub.add_parser("console", help="a local REPL with no Slack")
     console.add_argument("--user", default=os.environ.get("USER") or "you", help="your user name")
     console.add_argument("--channel", default="general", help="the channel you type in")
     console.add_argument("--tz", help="your IANA time zone (default: this machine's)")
+    console.add_argument(
+        "--files",
+        help="where uploaded files and opened pages are saved (default: ./wgbot-console-files)",
+    )
     console.set_defaults(func=cmd_console)
 
     start = sub.add_parser("start", help="serve when Slack credentials are set, else the console")
@@ -319,15 +367,108 @@ def main(argv: Sequence[str] | None = None) -> int:
     from bot.app import registry
 
     args = build_parser(registry().cli.values()).parse_args(argv)
+    settings: Settings | None = None
     try:
         settings = load_settings()
-        _setup_logging(settings.log_level)
+        _setup_logging(settings.log_level, settings.log_format)
+        _redact_logs(settings)
         return int(args.func(args, settings))
     except ConfigError as exc:
-        print(f"wgbot: configuration error: {exc.variable}: {exc.problem}", file=sys.stderr)
+        _fail(f"configuration error: {exc.variable}: {exc.problem}", settings)
         return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        # A start-up failure (database unreachable or read-only, a schema from a newer
+        # wgbot) is one line and status 2; its traceback only with LOG_LEVEL=DEBUG.
+        log.debug("%s failed", args.command, exc_info=True)
+        _fail(startup_failure(exc, settings), settings)
+        return 2
+
+
+def _secrets(settings: Settings | None) -> list[str | None]:
+    if settings is None:
+        # Settings could not be read: mask whatever secrets the environment holds.
+        names = (
+            "SLACK_BOT_TOKEN",
+            "SLACK_APP_TOKEN",
+            "SLACK_SIGNING_SECRET",
+            "SLACK_CLIENT_SECRET",
+            "METRICS_TOKEN",
+        )
+        return [os.environ.get(name) for name in names]
+    from sqlalchemy.engine import make_url
+
+    try:
+        db_password = make_url(settings.database_url).password
+    except Exception:
+        db_password = None
+    return [
+        settings.slack_bot_token,
+        settings.slack_app_token,
+        settings.slack_signing_secret,
+        settings.slack_client_secret,
+        getattr(settings, "metrics_token", None),
+        str(db_password) if db_password else None,
+    ]
+
+
+def _fail(message: str, settings: Settings | None) -> None:
+    from bot.redact import redact
+
+    print(f"wgbot: {redact(message, _secrets(settings))}", file=sys.stderr, flush=True)
+
+
+class _RedactFilter(logging.Filter):
+    """Masks URL passwords, Slack tokens and the configured secrets in every record."""
+
+    def __init__(self, secrets: list[str | None]) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from bot.redact import redact
+
+        message = record.getMessage()
+        clean = redact(message, self.secrets)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+def _redact_logs(settings: Settings) -> None:
+    """No log line carries a token, a secret or a database password."""
+    for handler in logging.getLogger().handlers:
+        for old in [f for f in handler.filters if isinstance(f, _RedactFilter)]:
+            handler.removeFilter(old)
+        handler.addFilter(_RedactFilter(_secrets(settings)))
+
+
+def startup_failure(exc: BaseException, settings: Settings | None) -> str:
+    """One line saying what stopped the command and what to do."""
+    from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+
+    from bot.faultlog import one_line
+    from bot.migrate import SchemaTooNew
+
+    if isinstance(exc, SchemaTooNew):
+        return str(exc)
+    where = _redact(settings.database_url) if settings is not None else "the database"
+    detail = one_line(exc)
+    if isinstance(exc, DBAPIError | SQLAlchemyError):
+        lowered = detail.lower()
+        if "readonly" in lowered or "read-only" in lowered or "unable to open" in lowered:
+            hint = "SQLite needs to write the file and its directory (journal and lock files)"
+        else:
+            hint = "check DATABASE_URL and that the database server is up"
+        return f"cannot use the database {where}: {detail}; {hint}"
+    if isinstance(exc, OSError):
+        if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+            return f"cannot start: {detail}; the database's directory must be writable"
+        if exc.errno == errno.EADDRINUSE:
+            return f"cannot start: {detail}; another process listens on this port (set PORT)"
+        return f"cannot start: {detail}"
+    return f"{exc.__class__.__name__} at start-up: {detail} (LOG_LEVEL=DEBUG shows the traceback)"
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bot.errors import ConfigError
+from bot.redact import mask_url
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 
@@ -33,6 +35,29 @@ class Settings:
     # How long a delivery worker holds a claimed outbox row before another may take it
     # over; longer than any Slack call can take (the client times out after 10 s).
     outbox_lease_seconds: int = 60
+    # Housekeeping (README, "Housekeeping and backups"): how many days finished outbox
+    # messages, messages that failed for good, Slack event ids and once-marks are kept,
+    # and how many rows one short transaction deletes.
+    retain_outbox_days: int = 30
+    retain_failed_days: int = 90
+    retain_events_days: int = 7
+    retain_marks_days: int = 400
+    retention_batch: int = 500
+    # The HTTP edge (README, "TLS and a reverse proxy"): connections in all, per client
+    # address (0: no cap), and how long a request may take to send its headers and body.
+    max_connections: int = 2000
+    max_connections_per_client: int = 50
+    header_timeout: int = 10
+    body_timeout: int = 30
+    # The reverse proxy's address: its X-Forwarded-* headers are believed, and its
+    # connections (every client's, through it) are not capped per client.
+    trusted_proxy: str | None = None
+    # "text" or "json" (one object a line, with the request id).
+    log_format: str = "text"
+    # When set, GET /metrics wants `Authorization: Bearer <token>`.
+    metrics_token: str | None = None
+    # /readyz fails when the oldest pending outbox message is older than this.
+    ready_outbox_age: int = 300
 
     @property
     def has_slack_credentials(self) -> bool:
@@ -48,24 +73,24 @@ class Settings:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """Parse KEY=VALUE lines; quotes stripped, comments and blanks ignored."""
-    values: dict[str, str] = {}
+    """The KEY=VALUE settings of a .env file, read as python-dotenv reads them.
+
+    Comments (a whole line, or ` # …` after a value), single and double quotes,
+    `export KEY=…`, `${VAR}` expansion; a line it cannot read is a ConfigError.
+    """
+    from dotenv import dotenv_values
+    from dotenv.parser import parse_stream
+
     if not path.is_file():
-        return values
-    for lineno, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        line = raw.strip()
-        if not line or line.startswith("#"):
-            continue
-        if line.startswith("export "):
-            line = line[len("export ") :].strip()
-        key, sep, value = line.partition("=")
-        if not sep or not key.strip().isidentifier():
-            raise ConfigError(f"{path.name} line {lineno}", "expected KEY=VALUE")
-        value = value.strip()
-        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
-            value = value[1:-1]
-        values[key.strip()] = value
-    return values
+        return {}
+    try:
+        with path.open(encoding="utf-8") as stream:
+            bad = [b.original.line for b in parse_stream(stream) if b.error]
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(path.name, f"cannot be read: {exc}") from None
+    if bad:
+        raise ConfigError(f"{path.name} line {bad[0]}", "expected KEY=VALUE")
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
 
 
 def _int(env: Mapping[str, str], name: str, default: int, lo: int, hi: int) -> int:
@@ -85,7 +110,7 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     raw = env.get(name, "").strip() or default
     parsed = urlparse(raw)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise ConfigError(name, f"expected an http(s) URL, got {raw!r}")
+        raise ConfigError(name, f"expected an http(s) URL, got {mask_url(raw)!r}")
     return raw
 
 
@@ -100,7 +125,8 @@ def _database_url(env: Mapping[str, str]) -> str:
     if scheme in ("sqlite", "postgresql+psycopg") and "://" in raw:
         return raw
     raise ConfigError(
-        "DATABASE_URL", f"expected sqlite:///FILE or postgresql://USER@HOST/DB, got {raw!r}"
+        "DATABASE_URL",
+        f"expected sqlite:///FILE or postgresql://USER@HOST/DB, got {mask_url(raw)!r}",
     )
 
 
@@ -143,6 +169,17 @@ def load_settings(
     templates_dir = env.get("WGBOT_TEMPLATES_DIR", "").strip() or None
     if templates_dir and not Path(templates_dir).is_dir():
         raise ConfigError("WGBOT_TEMPLATES_DIR", f"{templates_dir!r} is not a directory")
+    log_format = env.get("LOG_FORMAT", "text").strip().lower() or "text"
+    if log_format not in ("text", "json"):
+        raise ConfigError("LOG_FORMAT", f"expected text or json, got {log_format!r}")
+    trusted_proxy = env.get("WGBOT_TRUSTED_PROXY", "").strip() or None
+    if trusted_proxy and trusted_proxy != "*":
+        try:
+            ipaddress.ip_address(trusted_proxy)
+        except ValueError:
+            raise ConfigError(
+                "WGBOT_TRUSTED_PROXY", f"expected an IP address or *, got {trusted_proxy!r}"
+            ) from None
     return Settings(
         database_url=_database_url(env),
         slack_bot_token=bot_token,
@@ -158,4 +195,17 @@ def load_settings(
         templates_dir=templates_dir,
         log_level=level,
         outbox_lease_seconds=_int(env, "WGBOT_OUTBOX_LEASE_SECONDS", 60, 15, 3600),
+        retain_outbox_days=_int(env, "WGBOT_RETAIN_OUTBOX_DAYS", 30, 1, 36500),
+        retain_failed_days=_int(env, "WGBOT_RETAIN_FAILED_DAYS", 90, 1, 36500),
+        retain_events_days=_int(env, "WGBOT_RETAIN_EVENTS_DAYS", 7, 1, 36500),
+        retain_marks_days=_int(env, "WGBOT_RETAIN_MARKS_DAYS", 400, 1, 36500),
+        retention_batch=_int(env, "WGBOT_RETENTION_BATCH", 500, 10, 10000),
+        max_connections=_int(env, "WGBOT_MAX_CONNECTIONS", 2000, 10, 100000),
+        max_connections_per_client=_int(env, "WGBOT_MAX_CONNECTIONS_PER_CLIENT", 50, 0, 100000),
+        header_timeout=_int(env, "WGBOT_HEADER_TIMEOUT", 10, 1, 600),
+        body_timeout=_int(env, "WGBOT_BODY_TIMEOUT", 30, 1, 3600),
+        trusted_proxy=trusted_proxy,
+        log_format=log_format,
+        metrics_token=env.get("METRICS_TOKEN", "").strip() or None,
+        ready_outbox_age=_int(env, "WGBOT_READY_OUTBOX_AGE", 300, 10, 86400),
     )

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.faultlog import FailureLog
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -27,13 +28,25 @@ class PeriodicTask:
     every: float  # seconds between runs
 
 
-def run_task(
-    rt: Runtime, task: PeriodicTask, now: datetime | None = None, *, raise_errors: bool = False
-) -> int:
-    """Run one task; a failure is logged and retried on the next tick.
+def task_failures(rt: Runtime, task: PeriodicTask) -> FailureLog:
+    """The failure log of one task: the scheduler keeps one per task across ticks."""
+    return FailureLog(log, f"periodic task {task.name}", rt.clock.now)
 
-    With `raise_errors` (the tests) a failure is not logged but raised, with a note
-    naming the task, so that a crashing job fails whoever ran it.
+
+def run_task(
+    rt: Runtime,
+    task: PeriodicTask,
+    now: datetime | None = None,
+    *,
+    raise_errors: bool = False,
+    failures: FailureLog | None = None,
+) -> int:
+    """Run one task; a failure is logged in one line and retried on the next tick.
+
+    `failures` (the scheduler's, kept across ticks) throttles a task that keeps
+    failing to a summary a minute. With `raise_errors` (the tests) a failure is not
+    logged but raised, with a note naming the task, so that a crashing job fails
+    whoever ran it.
     """
     try:
         done = task.fn(rt, now or rt.clock.now())
@@ -41,8 +54,10 @@ def run_task(
         if raise_errors:
             exc.add_note(f"periodic task {task.name} failed")
             raise
-        log.exception("periodic task %s failed", task.name)
+        (failures or task_failures(rt, task)).failed(exc)
         return 0
+    if failures is not None:
+        failures.succeeded()
     if done:
         rt.notify_outbox()
     return done

@@ -12,27 +12,29 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 import time
 from typing import Any
 
 from bot.config import Settings
 
 log = logging.getLogger(__name__)
+METRICS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
 def _child(sock: socket.socket, settings: Settings, threads: int, roles: dict[str, bool]) -> None:
-    from waitress.server import create_server
-
     from bot.app import build_bot, wsgi_app
+    from bot.slack.web import make_server
 
     bot = build_bot(settings)
     bot.start_background(
         delivery=roles.get("delivery", True), scheduler=roles.get("scheduler", True)
     )
-    server: Any = create_server(wsgi_app(bot), sockets=[sock], threads=threads, ident="wgbot")
+    server = make_server(wsgi_app(bot), sock=sock, threads=threads)
 
     def stop(signum: int, _frame: Any) -> None:
         server.close()
@@ -48,7 +50,26 @@ def _child(sock: socket.socket, settings: Settings, threads: int, roles: dict[st
     os._exit(0)
 
 
+def _shared_metrics_dir() -> str | None:
+    """Point prometheus-client's multiprocess mode at a fresh directory, before any fork.
+
+    The workers then write their counters there and /metrics sums them (README,
+    Metrics); a directory the operator chose (PROMETHEUS_MULTIPROC_DIR) is used as is.
+    """
+    if os.environ.get(METRICS_ENV):
+        return None
+    from bot.metrics import enable_multiprocess
+
+    path = tempfile.mkdtemp(prefix="wgbot-metrics-")
+    if not enable_multiprocess(path):
+        log.warning("metrics were in use before the workers: each worker reports its own")
+        shutil.rmtree(path, ignore_errors=True)
+        return None
+    return path
+
+
 def serve_workers(settings: Settings, *, workers: int, threads: int, roles: dict[str, bool]) -> int:
+    own_metrics_dir = _shared_metrics_dir()
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((settings.host, settings.port))
@@ -91,9 +112,20 @@ def serve_workers(settings: Settings, *, workers: int, threads: int, roles: dict
             continue
         if pid in children:
             dead_slot = children.pop(pid)
+            _forget_worker(pid)
             if not stopping:
                 log.warning("worker %s exited with status %s; starting another", pid, status)
                 time.sleep(0.5)
                 spawn(dead_slot)
     sock.close()
+    if own_metrics_dir:
+        shutil.rmtree(own_metrics_dir, ignore_errors=True)
     return 0
+
+
+def _forget_worker(pid: int) -> None:
+    """A dead worker's live gauges (scheduler leadership) stop counting."""
+    if os.environ.get(METRICS_ENV):
+        from bot.metrics import process_dead
+
+        process_dead(pid)

@@ -16,7 +16,9 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy import text
 
-from bot.jobs import PeriodicTask, run_task
+from bot import metrics
+from bot.faultlog import FailureLog
+from bot.jobs import PeriodicTask, run_task, task_failures
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -31,6 +33,8 @@ class Leadership:
         self.rt = rt
         self._conn: Any = None
         self._lock = threading.Lock()
+        # Every task's tick asks; a database that is down must not log once per tick.
+        self.failures = FailureLog(log, "leader election", rt.clock.now, level=logging.WARNING)
 
     def is_leader(self) -> bool:
         if self.rt.db.sqlite:
@@ -49,13 +53,14 @@ class Leadership:
                     text("SELECT pg_try_advisory_lock(:k)"), {"k": LEADER_LOCK_KEY}
                 ).scalar()
                 conn.commit()
+                self.failures.succeeded()
                 if got:
                     self._conn = conn
                     log.info("this process now leads the scheduled jobs")
                     return True
                 conn.close()
-            except Exception:
-                log.warning("leader election failed; will retry", exc_info=True)
+            except Exception as exc:
+                self.failures.failed(exc)
             return False
 
     def _drop(self) -> None:
@@ -83,7 +88,11 @@ class Scheduler:
     def __init__(self, rt: Runtime, tasks: list[PeriodicTask]) -> None:
         self.rt = rt
         self.tasks = {task.name: task for task in tasks}
+        self.failures = {task.name: task_failures(rt, task) for task in tasks}
         self.leadership = Leadership(rt)
+        # For /readyz: when this process's scheduler started and last ticked (bot clock).
+        self.started_at: datetime | None = None
+        self.last_tick: datetime | None = None
         self._aps = BackgroundScheduler(
             timezone="UTC", job_defaults={"coalesce": True, "max_instances": 1}
         )
@@ -91,6 +100,7 @@ class Scheduler:
     def start(self) -> None:
         # First run at once: what came due while the bot was down is handled on start.
         first = datetime.now(UTC)
+        self.started_at = self.rt.clock.now()
         for task in self.tasks.values():
             self._aps.add_job(
                 self._tick,
@@ -104,8 +114,13 @@ class Scheduler:
         self._aps.start()
 
     def _tick(self, name: str) -> None:
-        if self.leadership.is_leader():
-            run_task(self.rt, self.tasks[name])
+        leader = self.leadership.is_leader()
+        # A follower's tick counts too: it shows a scheduler alive, ready to take over.
+        now = self.rt.clock.now()
+        self.last_tick = now
+        metrics.scheduler_tick(leader=leader, timestamp=now.timestamp())
+        if leader:
+            run_task(self.rt, self.tasks[name], failures=self.failures[name])
 
     def shutdown(self) -> None:
         try:

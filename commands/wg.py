@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from bot import __version__
-from bot.commands.base import Ctx, Reply, Router, split_args
+from bot.commands.base import ActionInfo, Ctx, Reply, Router, split_args
 from bot.commands.registry import Registry
 from bot.errors import UsageError
 from bot.grammar import parse_channel, parse_user
+from bot.housekeeping import retention
+from bot.housekeeping import status as ops
 from bot.render import render
 from bot.services import workspace
+from bot.services.permissions import check_admin
 from bot.slackfmt import channel as channel_ref
 from bot.slackfmt import escape
 from bot.slackfmt import user as user_ref
@@ -21,6 +26,7 @@ router = Router(
 
 ADMINS_USAGE = "/wg admins [list|add @user|remove @user]"
 SETTINGS_USAGE = "/wg settings [default-channel #channel | digest-channel #channel]"
+RETRY_USAGE = "/wg retry N|all"
 
 
 @router.sub(
@@ -98,6 +104,85 @@ def settings(ctx: Ctx, args: str) -> Reply:
     return Reply(text=f"{words[0].lower()} is now {channel_ref(channel_id)}.")
 
 
+def _age(delta: timedelta) -> str:
+    seconds = max(0, int(delta.total_seconds()))
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"
+
+
+def _lane(lane: str) -> str:
+    """Where a message was going, as Slack shows it."""
+    target = lane.removeprefix("home:").split("/", 1)[0]
+    if target[:1] in ("C", "G"):
+        return channel_ref(target)
+    if target[:1] in ("U", "W"):
+        return ("the Home tab of " if lane.startswith("home:") else "") + user_ref(target)
+    return f"`{escape(lane[:80])}`"
+
+
+@router.sub(
+    "status",
+    "/wg status",
+    "The outbox's backlog and failed messages, the scheduler, the last job errors (admins).",
+    writes=False,
+)
+def show_status(ctx: Ctx, args: str) -> Reply:
+    check_admin(ctx.is_admin, doing="see the bot's status")
+    now: datetime = ctx.now
+    s = ops.status(ctx.session, team_id=ctx.team_id, now=now)
+    markup = render(
+        "wg/status.slack.j2",
+        s=s,
+        lanes={m.id: _lane(m.lane) for m in s.failed_messages},
+        oldest_age=_age(now - s.oldest_pending) if s.oldest_pending else "",
+        tick_age=_age(now - s.last_tick) if s.last_tick else "",
+    )
+    return Reply.markup(markup)
+
+
+def _retry(ctx: Ctx, which: str) -> Reply:
+    check_admin(ctx.is_admin, doing="retry failed messages")
+    which = which.strip().lstrip("#").lower()
+    if which == "all":
+        message_id = None
+    elif which.isdigit() and len(which) < 12:
+        message_id = int(which)
+    else:
+        raise UsageError("Name a failed message by its number, or say `all`.", usage=RETRY_USAGE)
+    ids = ops.retry_failed(ctx.session, team_id=ctx.team_id, now=ctx.now, message_id=message_id)
+    if not ids:
+        return Reply(text="No message has failed: nothing to retry.")
+    listed = ", ".join(f"#{i}" for i in ids[:20]) + (" …" if len(ids) > 20 else "")
+    return Reply(
+        text=f"Queued again: {listed}. `/wg status` shows whether {'it' if len(ids) == 1 else 'they'} went out."
+    )
+
+
+@router.sub(
+    "retry", RETRY_USAGE, "Queue a failed message (or all of them) again (admins).", writes=True
+)
+def retry(ctx: Ctx, args: str) -> Reply:
+    words = split_args(args, RETRY_USAGE)
+    if len(words) != 1:
+        raise UsageError("Name one failed message, or say `all`.", usage=RETRY_USAGE)
+    return _retry(ctx, words[0])
+
+
+def retry_button(ctx: Ctx, info: ActionInfo) -> Reply:
+    """The Retry buttons of /wg status; the same as `/wg retry N|all`."""
+    return _retry(ctx, info.value)
+
+
 def install(registry: Registry) -> None:
-    """The umbrella /wg: help for every family, admins and workspace settings."""
+    """The umbrella /wg: help, admins, settings, status; and the bot's own housekeeping jobs."""
     registry.family(router)
+    registry.action("wg_outbox_retry", retry_button)
+    # Listens to the job log from now on; the heartbeat stores what it heard.
+    ops.job_failures()
+    registry.periodic(ops.HEARTBEAT_TASK, ops.heartbeat_task, every=ops.HEARTBEAT_SECONDS)
+    registry.periodic("housekeeping", retention.retention_task, every=retention.EVERY_SECONDS)

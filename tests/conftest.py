@@ -8,6 +8,7 @@ failed for good or a crashing job fails the test unless it is marked as expectin
 from __future__ import annotations
 
 import contextlib
+import logging
 import random
 import shutil
 import threading
@@ -114,6 +115,15 @@ def _marker_patterns(request: pytest.FixtureRequest, name: str) -> tuple[str, ..
     """None without the marker; else its patterns (none: anything is expected)."""
     marker = request.node.get_closest_marker(name)
     return None if marker is None else tuple(str(arg) for arg in marker.args)
+
+
+@pytest.fixture(autouse=True)
+def cli_log_handler() -> Iterator[None]:
+    """A `wgbot` command run in-process installs a stderr handler on the root logger:
+    take it away after the test, before pytest closes the stream it writes to."""
+    yield
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != "wgbot-stderr"]
 
 
 @pytest.fixture(autouse=True)

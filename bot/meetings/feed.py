@@ -31,6 +31,7 @@ def calendar_feed(rt: Runtime, match: re.Match[str]) -> Page:
         body,
         {
             "Cache-Control": "private, max-age=300",
+            "X-Content-Type-Options": "nosniff",
             "Content-Disposition": "inline; filename=meetings.ics",
         },
     )

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from icalendar import Calendar, Event, Timezone, TimezoneStandard, vRecur
 
 from bot.meetings.models import MeetingSeries
+from bot.textsafe import clean
 from bot.timekit.zones import get_zone
 
 PRODID = "-//wgbot//meetings//EN"
@@ -37,7 +38,7 @@ def series_event(series: MeetingSeries, *, public_url: str, now: datetime) -> Ev
     ev = Event()
     ev.add("uid", f"wgbot-{series.team_id}-{series.number}@{_host(public_url)}")
     ev.add("dtstamp", now.astimezone(UTC))
-    ev.add("summary", series.name)
+    ev.add("summary", clean(series.name, newlines=False))
     ev.add("dtstart", start)
     ev.add("dtend", start + timedelta(minutes=series.duration_minutes))
     if series.rrule:
@@ -55,11 +56,11 @@ def series_event(series: MeetingSeries, *, public_url: str, now: datetime) -> Ev
         lines.append(f"Agenda: {series.agenda_url}")
     if series.join_url:
         lines.append(f"Join: {series.join_url}")
-        ev.add("location", series.join_url)
-        ev.add("url", series.join_url)
+        ev.add("location", clean(series.join_url, newlines=False))
+        ev.add("url", clean(series.join_url, newlines=False))
     skipped = [f"Skipped {x['date']}: {x['reason']}" for x in series.exdates or [] if x["reason"]]
     if lines or skipped:
-        ev.add("description", "\n".join(lines + skipped))
+        ev.add("description", clean("\n".join(lines + skipped)))
     return ev
 
 
@@ -69,7 +70,7 @@ def calendar(series: list[MeetingSeries], *, name: str, public_url: str, now: da
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("x-wr-calname", name)
+    cal.add("x-wr-calname", clean(name, newlines=False))
     seen: set[str] = set()
     for s in series:
         if s.home_tz not in seen and s.home_tz != "UTC":

@@ -6,18 +6,22 @@ from bot.models.core import (
     ChannelMembers,
     Counter,
     JobMark,
+    JobRun,
     OutboxMessage,
     ProcessedEvent,
     SlackUser,
     Workspace,
 )
+from bot.models.home import HomeViewer
 
 __all__ = [
     "Base",
     "BotAdmin",
     "ChannelMembers",
     "Counter",
+    "HomeViewer",
     "JobMark",
+    "JobRun",
     "OutboxMessage",
     "ProcessedEvent",
     "SlackUser",

@@ -76,6 +76,9 @@ class OutboxMessage(Base):
         # Lane heads are found by (lane, status, id): independent of how many rows
         # were sent before, so the table's history never slows delivery down.
         Index("ix_outbox_lane", "lane", "status", "id"),
+        # Deleting a row looks up the rows that refer to it (ON DELETE SET NULL): without
+        # this index, pruning old rows would scan the whole table once per row.
+        Index("ix_outbox_ref_id", "ref_id"),
         UniqueConstraint("team_id", "dedupe_key"),
     )
 
@@ -133,3 +136,16 @@ class JobMark(Base):
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class JobRun(Base):
+    """The scheduler's own record: which process ran a task last, and its last failure."""
+
+    __tablename__ = "job_runs"
+
+    task: Mapped[str] = mapped_column(String(64), primary_key=True)
+    # host:pid of the process that ran it (the scheduler's leader at the time).
+    process: Mapped[str] = mapped_column(String(120), default="")
+    last_run_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)

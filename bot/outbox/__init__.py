@@ -157,6 +157,7 @@ def upload_file(
     title: str | None = None,
     initial_comment: str | None = None,
     thread_ts: str | None = None,
+    alt_txt: str | None = None,
 ) -> OutboxMessage | None:
     raw = content.encode("utf-8") if isinstance(content, str) else content
     payload: dict[str, Any] = {
@@ -169,6 +170,8 @@ def upload_file(
         payload["initial_comment"] = initial_comment
     if thread_ts:
         payload["thread_ts"] = thread_ts
+    if alt_txt:
+        payload["alt_txt"] = alt_txt
     return enqueue(
         session, team_id=team_id, method="files.upload", lane=channel, payload=payload, now=now
     )

@@ -23,6 +23,7 @@ from sqlalchemy.orm import aliased
 
 from bot.clock import Clock
 from bot.db import Database
+from bot.faultlog import FailureLog
 from bot.models import OutboxMessage, Workspace
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,14 @@ class Transport(Protocol):
         ...
 
 
+def without_body(payload: dict[str, Any]) -> dict[str, Any]:
+    """An uploaded file's payload without its content, which Slack now holds."""
+    kept = {k: v for k, v in payload.items() if k != "content_b64"}
+    if "content_b64" in payload:
+        kept["content_dropped"] = True
+    return kept
+
+
 def metadata_for(row: OutboxMessage) -> dict[str, Any]:
     return {
         "event_type": "wgbot_outbox",
@@ -114,6 +123,7 @@ class OutboxWorker:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.failures = FailureLog(log, "outbox delivery", clock.now)
 
     # -- one pass --------------------------------------------------------------
 
@@ -258,6 +268,9 @@ class OutboxWorker:
                 "result_ts": result.ts,
                 "last_error": None,
             }
+            if row.method == "files.upload":
+                # Uploaded: Slack keeps the file, the outbox need not keep its bytes.
+                values["payload"] = without_body(row.payload)
         elif result.retry and now - row.created_at < GIVE_UP_AFTER:
             attempts = row.attempts + 1
             delay = result.retry_after
@@ -333,10 +346,12 @@ class OutboxWorker:
         while not self._stop.is_set():
             try:
                 busy = self.deliver_due() > 0
-            except Exception:
+            except Exception as exc:
                 # The database may be restarting: keep the loop alive and try again.
-                log.exception("outbox delivery pass failed")
+                self.failures.failed(exc)
                 busy = False
+            else:
+                self.failures.succeeded()
             if not busy:
                 self._wake.wait(interval)
                 self._wake.clear()

@@ -7,10 +7,10 @@ from typing import Any
 
 from slack_bolt import App
 from slack_bolt.error import BoltUnhandledRequestError
-from slack_sdk import WebClient
 
 from bot.commands.dispatch import Dispatcher
 from bot.slack import listeners
+from bot.slack.metered import MeteredWebClient
 from bot.slack.oauth import BOT_SCOPES, InstalledBots
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ def build_bolt_app(dispatcher: Dispatcher, bots: InstalledBots | None = None) ->
     """
     rt = dispatcher.rt
     settings = rt.settings
-    client = WebClient(
+    client = MeteredWebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_url,
         timeout=5,

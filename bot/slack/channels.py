@@ -19,6 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.config import Settings
 from bot.db import Database
 from bot.errors import SlackUnavailable
+from bot.slack.metered import MeteredWebClient
 from bot.slack.oauth import InstalledBots, TokenLookup, single_token_lookup
 
 log = logging.getLogger(__name__)
@@ -79,7 +80,7 @@ def channel_ids(
     token = token_for(team_id)
     if not token:
         raise SlackUnavailable(f"there is no bot token for workspace {team_id} (SLACK_BOT_TOKEN)")
-    client = WebClient(
+    client = MeteredWebClient(
         token=token,
         base_url=base_url,
         timeout=30,

@@ -18,6 +18,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.db import Database
 from bot.directory import FILL_PAGE_SIZE, Directory, RateLimited
+from bot.slack.metered import MeteredWebClient
 from bot.slack.oauth import BOTS, TokenLookup, oauth_metadata, team_of_token
 
 CALL_TIMEOUT_S = 10
@@ -80,7 +81,7 @@ def slack_directory(
         if not token:
             return None
         if token not in clients:
-            clients[token] = WebClient(
+            clients[token] = MeteredWebClient(
                 token=token,
                 base_url=settings.slack_api_url,
                 timeout=CALL_TIMEOUT_S,

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.config import Settings
 from bot.platform import Membership
+from bot.slack.metered import MeteredWebClient
 from bot.slack.oauth import TokenLookup
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ class SlackPlatform:
         if not token:
             return None
         left = 5.0 if deadline is None else deadline - time.monotonic()
-        return WebClient(
+        return MeteredWebClient(
             token=token,
             base_url=self._settings.slack_api_url,
             timeout=max(1, int(max(left, MIN_CALL_S) + 0.999)),

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError
 from bot.config import Settings
 from bot.outbox.delivery import CallResult, LookupFailed
 from bot.slack.channels import find_channel_ids, is_channel_id
+from bot.slack.metered import MeteredWebClient
 from bot.slack.oauth import TokenLookup
 
 log = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ class SlackTransport:
         with self._lock:
             client = self._clients.get(token)
             if client is None:
-                client = WebClient(
+                client = MeteredWebClient(
                     token=token,
                     base_url=self._base_url,
                     timeout=int(self._timeout),
@@ -97,6 +98,8 @@ class SlackTransport:
                 args["initial_comment"] = payload["initial_comment"]
             if payload.get("thread_ts"):
                 args["thread_ts"] = payload["thread_ts"]
+            if payload.get("alt_txt"):
+                args["alt_txt"] = payload["alt_txt"]
             resp = client.files_upload_v2(**args)
         else:
             resp = client.api_call(method, json=payload)

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from bot import __version__
+from bot import __version__, logs, metrics
+from bot.config import Settings
+from bot.outbox.health import OutboxCollector, outbox_health
 from bot.pages import PageRoutes
 from bot.runtime import Runtime
+from bot.scheduler import Scheduler
+from bot.slack.edge import EdgeLimits, EdgeServer, create_edge_server
 
 log = logging.getLogger(__name__)
 
+# /readyz fails when no scheduler tick came for this long (issue 15: a minute).
+SCHEDULER_STALE_S = 60.0
 MAX_BODY = 1 << 20  # Slack payloads are far smaller; refuse anything bigger.
 
 StartResponse = Callable[..., Any]
@@ -74,13 +82,34 @@ class ReplayGuard:
 class WsgiApp:
     """Routes /slack/* to Bolt, /healthz to a database check, the rest to the pages."""
 
-    def __init__(self, rt: Runtime, bolt_app: Any, pages: PageRoutes | None = None) -> None:
+    def __init__(
+        self,
+        rt: Runtime,
+        bolt_app: Any,
+        pages: PageRoutes | None = None,
+        *,
+        scheduler: Scheduler | None = None,
+    ) -> None:
         self.rt = rt
         self.bolt = bolt_app
         self.pages = pages or PageRoutes()
         self.replays = ReplayGuard()
+        self.scheduler = scheduler
+        self.metrics = metrics.registry([OutboxCollector(rt.db, rt.clock)])
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        rid = logs.request_id(environ.get("HTTP_X_REQUEST_ID"))
+        token = logs.REQUEST_ID.set(rid)
+
+        def with_request_id(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            return start_response(status, [*headers, ("X-Request-Id", rid)], *rest)
+
+        try:
+            return self._route(environ, with_request_id)
+        finally:
+            logs.REQUEST_ID.reset(token)
+
+    def _route(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
         try:
@@ -88,6 +117,10 @@ class WsgiApp:
                 return self._slack(environ, start_response, method)
             if path == "/healthz":
                 return self._health(start_response)
+            if path == "/readyz":
+                return self._ready(start_response)
+            if path == "/metrics":
+                return self._metrics(environ, start_response)
             if method not in ("GET", "HEAD"):
                 return self._send(
                     start_response, 405, "text/plain; charset=utf-8", b"method not allowed\n"
@@ -218,6 +251,67 @@ class WsgiApp:
         )
         return self._send(start_response, 200 if ok else 503, "application/json", body.encode())
 
+    def _ready(self, start_response: StartResponse) -> Iterable[bytes]:
+        """Ready for traffic: database up, outbox moving, scheduler (if run here) ticking."""
+        now = self.rt.clock.now()
+        report: dict[str, Any] = {"database": self.rt.db.ping()}
+        ready = bool(report["database"])
+        try:
+            health = outbox_health(self.rt.db, now)
+        except Exception:
+            log.warning("readiness: could not read the outbox", exc_info=True)
+            report["outbox"], ready = {"ok": False}, False
+        else:
+            limit = self.rt.settings.ready_outbox_age
+            age = health.oldest_pending_age
+            moving = age is None or age <= limit
+            report["outbox"] = {
+                "ok": moving,
+                "pending": health.pending,
+                "oldest_pending_age_seconds": None if age is None else round(age, 1),
+                "max_age_seconds": limit,
+                "failed": health.failed,
+            }
+            ready = ready and moving
+        sched = self.scheduler
+        if sched is None or sched.started_at is None:
+            report["scheduler"] = {"ok": True, "running_here": False}
+        else:
+            last = sched.last_tick or sched.started_at
+            since = (now - last).total_seconds()
+            ticking = since <= SCHEDULER_STALE_S
+            report["scheduler"] = {
+                "ok": ticking,
+                "running_here": True,
+                "last_tick_age_seconds": round(since, 1),
+            }
+            ready = ready and ticking
+        report = {"status": "ready" if ready else "not ready", **report}
+        return self._send(
+            start_response,
+            200 if ready else 503,
+            "application/json",
+            json.dumps(report).encode(),
+            {"Cache-Control": "no-store"},
+        )
+
+    def _metrics(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        token = self.rt.settings.metrics_token
+        if token:
+            offered = str(environ.get("HTTP_AUTHORIZATION", ""))
+            if not hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
+                return self._send(
+                    start_response,
+                    401,
+                    "text/plain; charset=utf-8",
+                    b"unauthorized\n",
+                    {"WWW-Authenticate": "Bearer"},
+                )
+        body = metrics.exposition(self.metrics)
+        return self._send(
+            start_response, 200, metrics.CONTENT_TYPE, body, {"Cache-Control": "no-store"}
+        )
+
     @staticmethod
     def _send(
         start_response: StartResponse,
@@ -232,21 +326,40 @@ class WsgiApp:
         return [body]
 
 
-def make_server(
-    app: WsgiApp, host: str, port: int, *, threads: int = 8, loop_timeout: float = 1.0
-) -> Any:
-    """A waitress server (production WSGI), not started; `.run()` serves, `.close()` stops."""
-    from waitress.server import create_server
+def edge_limits(settings: Settings) -> EdgeLimits:
+    """What the settings allow each client (README, "TLS and a reverse proxy")."""
+    proxy = settings.trusted_proxy
+    return EdgeLimits(
+        max_connections=settings.max_connections,
+        # Behind a proxy that any address may be ("*"), every client shares its address.
+        per_client=0 if proxy == "*" else settings.max_connections_per_client,
+        header_timeout=float(settings.header_timeout),
+        body_timeout=float(settings.body_timeout),
+        exempt=frozenset({proxy}) if proxy and proxy != "*" else frozenset(),
+    )
 
-    return create_server(
+
+def make_server(
+    app: WsgiApp,
+    host: str = "0.0.0.0",
+    port: int = 0,
+    *,
+    threads: int = 8,
+    loop_timeout: float = 1.0,
+    sock: socket.socket | None = None,
+) -> EdgeServer:
+    """A waitress server with the edge's limits, not started; `.run()` serves, `.close()` stops.
+
+    On `host:port`, or on `sock`, a listening socket shared by several processes.
+    """
+    settings = app.rt.settings
+    return create_edge_server(
         app,
-        host=host,
-        port=port,
+        limits=edge_limits(settings),
+        host=None if sock is not None else host,
+        port=None if sock is not None else port,
+        sock=sock,
         threads=threads,
-        ident="wgbot",
-        channel_timeout=30,
-        connection_limit=1000,
-        clear_untrusted_proxy_headers=True,
-        # How long the event loop may sleep: also how long close() takes to be noticed.
-        asyncore_loop_timeout=loop_timeout,
+        loop_timeout=loop_timeout,
+        trusted_proxy=settings.trusted_proxy,
     )

@@ -1091,6 +1091,9 @@ class FakeSlack:
                         answer = self._receive_upload(params["file_id"], body)
                     else:
                         answer = _Answer(200, self._dispatch(method, call))
+                        if call.token and method in self._api:
+                            # Slack lists the token's scopes on every Web API answer.
+                            answer.headers["X-OAuth-Scopes"] = ",".join(sorted(self.scopes))
             except Exception:
                 self._note_server_error(traceback.format_exc())
                 answer = _Answer(500, {"ok": False, "error": "fake_slack_internal_error"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import urllib.parse
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import insert
@@ -77,7 +78,14 @@ def _signed(body: bytes, content_type: str) -> dict[str, str]:
     return {"Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
 
 
-def publish_minutes_ms(port: int, lines: int = 2000, db_url: str | None = None) -> float:
+@dataclass(frozen=True)
+class Published:
+    ms: float  # the Publish click, answered (minutes, log page and Slack messages stored)
+    public_id: str
+    lines: int  # lines said in the channel during the meeting
+
+
+def publish_minutes_ms(port: int, lines: int = 2000, db_url: str | None = None) -> Published:
     """Hold a 2,000-line meeting over signed HTTP, then time the Publish click."""
     import json
 
@@ -117,7 +125,7 @@ def publish_minutes_ms(port: int, lines: int = 2000, db_url: str | None = None) 
         _post(port, raw, _signed(raw, "application/json"))
     body, headers = signed_command("bench-secret", "/minutes", "end", user="U1", channel="CMIN")
     _post(port, body, headers)
-    meeting_id = _latest_meeting_id(port)
+    meeting_id, public_id = _latest_meeting(port)
     payload = {
         "type": "block_actions",
         "team": {"id": "T1"},
@@ -132,10 +140,10 @@ def publish_minutes_ms(port: int, lines: int = 2000, db_url: str | None = None) 
     }
     raw = urllib.parse.urlencode({"payload": json.dumps(payload)}).encode()
     ms, _ = _post(port, raw, _signed(raw, "application/x-www-form-urlencoded"))
-    return ms
+    return Published(ms, public_id, lines)
 
 
-def _latest_meeting_id(port: int) -> str:
+def _latest_meeting(port: int) -> tuple[str, str]:
     import os
 
     from bot.db import Database
@@ -146,6 +154,6 @@ def _latest_meeting_id(port: int) -> str:
         with db.read() as s:
             meeting = s.query(Meeting).order_by(Meeting.id.desc()).first()
             assert meeting is not None
-            return str(meeting.id)
+            return str(meeting.id), meeting.public_id
     finally:
         db.dispose()

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock, SystemClock
-from bot.commands import action, issue, meeting, minutes, support, wg
+from bot.commands import action, home, issue, meeting, minutes, support, wg
 from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import Installer, Registry, build_registry
 from bot.config import Settings
@@ -34,6 +34,7 @@ FEATURES: tuple[Installer, ...] = (
     action.install,
     minutes.install,
     wg.install,
+    home.install,
 )
 
 
@@ -153,4 +154,6 @@ def wsgi_app(bot: Bot, *, slack_over_http: bool = True) -> Any:
     """The HTTP front for a bot: Bolt at /slack/* (unless Socket Mode), /healthz, pages."""
     from bot.slack.web import WsgiApp
 
-    return WsgiApp(bot.rt, bot.bolt if slack_over_http else None, bot.registry.pages)
+    return WsgiApp(
+        bot.rt, bot.bolt if slack_over_http else None, bot.registry.pages, scheduler=bot.scheduler
+    )

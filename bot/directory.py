@@ -488,6 +488,17 @@ class Directory:
             if hit is not None and hit[2]:
                 del self._memory[(team_id, user_id)]
 
+    def member_joined(self, session: Session, team_id: str, channel_id: str, user_id: str) -> None:
+        """Someone joined a channel whose members are known: add them, without asking Slack."""
+        key = (team_id, channel_id)
+        row = session.get(ChannelMembers, key)
+        if row is not None and user_id not in row.members:
+            row.members = [*row.members, user_id]
+        with self._lock:
+            hit = self._members.get(key)
+            if hit is not None and user_id not in hit[1]:
+                self._members[key] = (hit[0], [*hit[1], user_id])
+
     def set_work_hours(
         self, session: Session, team_id: str, user_id: str, *, start: int, end: int
     ) -> None:

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from bot.actions import reminders as action_reminders
 from bot.actions import service as actions
 from bot.actions.models import ActionItem
 from bot.actions.parsing import split_action
+from bot.commands import home_actions
 from bot.commands.base import Ctx, Reply, Router, split_args
 from bot.commands.registry import Registry
 from bot.errors import UsageError
 from bot.grammar import is_user, parse_number, parse_user
-from bot.render import blocks as bk
 from bot.render import render
 from bot.slackfmt import escape
 
@@ -202,25 +201,9 @@ def due(ctx: Ctx, args: str) -> Reply:
     return _show(row, ctx, note="Due date changed", public=True)
 
 
-def home_section(ctx: Ctx) -> list[dict[str, Any]]:
-    """The App Home's "your action items": the first open ones you own."""
-    items, total = actions.list_items(
-        ctx.session, team_id=ctx.team_id, status="open", owner=ctx.user_id, limit=10
-    )
-    markup = render(
-        "minutes/action_list.slack.j2",
-        items=items,
-        total=total,
-        title="Your open action items",
-        owner=None,
-        now=ctx.now,
-    )
-    return bk.from_markup(markup)[:20]
-
-
 def install(registry: Registry) -> None:
     """Action items: the /action family, due-date nudges, and the App Home section."""
     registry.family(router)
-    registry.home_section(home_section)
+    home_actions.install(registry)
     registry.periodic("action-item-reminders", action_reminders.action_reminders_task, every=300)
     registry.hooks.reminder_sections.append(action_reminders.open_items_section)

@@ -8,6 +8,7 @@ on any error it rolls back, so nothing is half-written.
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -15,7 +16,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot import outbox
+from bot import metrics, outbox
+from bot.commands import home
 from bot.commands.base import (
     ActionInfo,
     Ctx,
@@ -30,7 +32,6 @@ from bot.db import DeadlineExceeded
 from bot.errors import Conflict, NotFound, PermissionDenied, UsageError, WgbotError
 from bot.models import ProcessedEvent
 from bot.platform import ASKS_SLACK_FIRST, Membership, NeedsSlack, Prefetched
-from bot.render import blocks as bk
 from bot.runtime import Runtime
 from bot.services.common import ensure_workspace_known, insert_ignore
 from bot.services.lifecycle import mark_uninstalled
@@ -56,6 +57,17 @@ class Identity:
     # time.monotonic() by which the answer must be ready (Slack waits 3 s for an ack):
     # a write that cannot commit before it rolls back instead.
     deadline: float | None = None
+
+
+def outcome_of(exc: Exception | None) -> str:
+    """The outcome label of a handled request (metrics): ok, usage_error, denied or error."""
+    if exc is None:
+        return "ok"
+    if isinstance(exc, PermissionDenied):
+        return "denied"
+    if isinstance(exc, UsageError | NotFound | Conflict | WgbotError):
+        return "usage_error"
+    return "error"
 
 
 def error_reply(exc: Exception) -> Reply:
@@ -215,23 +227,8 @@ def send_private(ctx: Ctx, reply: Reply, channel_id: str | None) -> None:
 
 
 def publish_home(ctx: Ctx, sections: Sequence[Callable[[Ctx], list[dict[str, Any]]]]) -> None:
-    """The App Home tab: a greeting, then each installed feature's section."""
-    blocks: list[dict[str, Any]] = [
-        bk.header("wgbot"),
-        bk.section(
-            "Your working group's support desk, meetings, action items and minutes. "
-            "Type `/wg help` in any channel."
-        ),
-    ]
-    for section in sections:
-        blocks.extend(section(ctx))
-    outbox.publish_home(
-        ctx.session,
-        team_id=ctx.team_id,
-        user_id=ctx.user_id,
-        view={"type": "home", "blocks": blocks[: bk.MAX_VIEW_BLOCKS]},
-        now=ctx.now,
-    )
+    """The reader opened the App Home tab: remember it, then publish it (bot.commands.home)."""
+    home.opened(ctx, sections)
 
 
 def _answer_privately(rt: Runtime, who: Identity, reply: Reply, channel_id: str | None) -> None:
@@ -251,6 +248,9 @@ class Dispatcher:
         self.registry = registry
 
     def in_transaction(self, who: Identity, fn: Callable[[Ctx], T], *, writes: bool = True) -> T:
+        if writes:
+            # What the work changes, the App Home tabs showing it are republished for.
+            fn = home.watching(fn, self.registry.home_sections)
         return in_transaction(self.rt, who, fn, writes=writes, families=self.registry.families)
 
     def answer_privately(self, who: Identity, reply: Reply, channel_id: str | None) -> None:
@@ -291,12 +291,16 @@ class Dispatcher:
             return error_reply(
                 UsageError(f"Unknown command family `{escape(family_name)}`.", usage="/wg help")
             )
+        start, failure = time.monotonic(), None
         try:
             return self.in_transaction(
                 who, lambda ctx: router.dispatch(ctx, text), writes=router.writes(text)
             )
         except Exception as exc:
+            failure = exc
             return error_reply(exc)
+        finally:
+            metrics.command(family_name, outcome_of(failure), time.monotonic() - start)
 
     def run_wg(self, text: str, who: Identity) -> Reply:
         """The umbrella: `/wg <family> args` is `/<family> args`; the rest is /wg's own."""
@@ -323,12 +327,16 @@ class Dispatcher:
                 send_private(ctx, reply, info.channel_id)
             return reply
 
+        start, failure = time.monotonic(), None
         try:
             return self.in_transaction(who, act)
         except Exception as exc:
+            failure = exc
             reply = error_reply(exc)
             _answer_privately(rt, who, reply, info.channel_id)
             return reply
+        finally:
+            metrics.command("button", outcome_of(failure), time.monotonic() - start)
 
     def run_view(
         self, callback_id: str, values: Mapping[str, Any], metadata: str, who: Identity
@@ -346,21 +354,29 @@ class Dispatcher:
                 send_private(ctx, result.notice, in_a_channel(result.notice_channel))
             return result
 
+        start, failure = time.monotonic(), None
         try:
             return self.in_transaction(who, submit)
         except Exception as exc:
+            failure = exc
             result = ViewResult(notice=error_reply(exc))
             _answer_privately(rt, who, result.notice or Reply(text=""), None)
             return result
+        finally:
+            metrics.command("form", outcome_of(failure), time.monotonic() - start)
 
     def run_shortcut(self, callback_id: str, message: ShortcutMessage, who: Identity) -> Reply:
         handler = self.registry.shortcuts.get(callback_id)
         if handler is None:
             return Reply(text=":warning: Unknown shortcut.")
+        start, failure = time.monotonic(), None
         try:
             return self.in_transaction(who, lambda ctx: handler(ctx, message))
         except Exception as exc:
+            failure = exc
             return error_reply(exc)
+        finally:
+            metrics.command("shortcut", outcome_of(failure), time.monotonic() - start)
 
     def run_message(self, team_id: str, event_id: str | None, event: MessageEvent) -> bool:
         """Give a channel message to the hooks once per event_id; False for a retry we already handled."""

@@ -6,6 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
+from bot.commands import home_meetings
 from bot.commands.base import (
     ActionInfo,
     Ctx,
@@ -69,6 +70,10 @@ router = Router(
 )
 
 CONFIRM_ACTION = "meeting_confirm"
+# The last word of `/meeting schedule …` or `/meeting edit …` that confirms a clash,
+# as the "Schedule anyway" button does.
+ANYWAY = "anyway"
+ANYWAY_HINT = f"Or run the same command again with `{ANYWAY}` at the end."
 SCHEDULE_VIEW = "meeting_schedule"
 # The scheduling form's blocks, to which a submission's errors are attached.
 FORM_BLOCKS = (
@@ -101,7 +106,12 @@ def _clock(minutes: int) -> str:
 
 
 def _conflict_reply(
-    name: str, clashes: list[svc.Clash], payload: dict[str, Any], *, joined: str | None = None
+    name: str,
+    clashes: list[svc.Clash],
+    payload: dict[str, Any],
+    *,
+    joined: str | None = None,
+    by_command: bool = False,
 ) -> Reply:
     value = json.dumps(payload, separators=(",", ":"))
     if len(value) > 1900:
@@ -117,6 +127,8 @@ def _conflict_reply(
     )
     blocks = bk.from_markup(markup)
     blocks.append(bk.actions([bk.button(CONFIRM_ACTION, value, "Schedule anyway", "primary")]))
+    if by_command:
+        blocks.append(bk.context(ANYWAY_HINT))
     return Reply(
         text=f"{escape(name)} would clash with another meeting; nothing is saved yet.",
         blocks=blocks,
@@ -139,7 +151,9 @@ def _scheduled_reply(ctx: Ctx, done: Scheduled, verb: str) -> Reply:
     return Reply.markup(markup)
 
 
-def _outcome_reply(ctx: Ctx, outcome: Scheduled | Clashes, verb: str) -> Reply:
+def _outcome_reply(
+    ctx: Ctx, outcome: Scheduled | Clashes, verb: str, *, by_command: bool = False
+) -> Reply:
     """Saved: the series and its next meetings; clashing: the clashes and a confirm button."""
     if isinstance(outcome, Scheduled):
         return _scheduled_reply(ctx, outcome, verb)
@@ -150,7 +164,16 @@ def _outcome_reply(ctx: Ctx, outcome: Scheduled | Clashes, verb: str) -> Reply:
         else {"k": "edit", "s": outcome.series_id, "d": draft.to_json()}
     )
     joined = draft.channel_id if outcome.joined else None
-    return _conflict_reply(draft.name, list(outcome.clashes), payload, joined=joined)
+    return _conflict_reply(
+        draft.name, list(outcome.clashes), payload, joined=joined, by_command=by_command
+    )
+
+
+def _anyway(words: list[str]) -> tuple[list[str], bool]:
+    """The words without a last `anyway`, and whether it was there (a confirmed clash)."""
+    if len(words) > 1 and words[-1].lower() == ANYWAY:
+        return words[:-1], True
+    return words, False
 
 
 def _schedule(ctx: Ctx, draft: svc.Draft, *, here: str, confirmed: bool) -> Scheduled | Clashes:
@@ -176,16 +199,20 @@ def _schedule(ctx: Ctx, draft: svc.Draft, *, here: str, confirmed: bool) -> Sche
 
 @router.sub(
     "schedule",
-    '/meeting schedule "NAME" every …|on DATE at TIME [ZONE] [for 1h] [in #channel] [remind 1d,15m] …',
-    "Schedule a meeting series (no arguments: a form; see the examples).",
+    '/meeting schedule "NAME" every …|on DATE at TIME [ZONE] [for 1h] [in #channel] '
+    "[remind 1d,15m] … [anyway]",
+    "Schedule a meeting series (no arguments: a form; `anyway`: despite a clash).",
 )
 def schedule(ctx: Ctx, args: str) -> Reply:
     if not args.strip():
         return Reply(text="Opening the meeting form…", view=schedule_modal(ctx))
-    words = split_args(args, SCHEDULE_USAGE)
+    words, anyway = _anyway(split_args(args, SCHEDULE_USAGE))
     draft = parse_schedule(words, channel_id=ctx.channel_id, default_tz=_user_tz(ctx), now=ctx.now)
     return _outcome_reply(
-        ctx, _schedule(ctx, draft, here=ctx.channel_id, confirmed=False), "Scheduled"
+        ctx,
+        _schedule(ctx, draft, here=ctx.channel_id, confirmed=anyway),
+        "Scheduled",
+        by_command=True,
     )
 
 
@@ -288,9 +315,13 @@ def skip(ctx: Ctx, args: str) -> Reply:
     )
 
 
-@router.sub("edit", EDIT_USAGE.splitlines()[0], "Change one field of a series.")
+@router.sub(
+    "edit",
+    EDIT_USAGE.splitlines()[0] + " [anyway]",
+    "Change one field of a series (`anyway`: despite a clash).",
+)
 def edit(ctx: Ctx, args: str) -> Reply:
-    words = split_args(args, EDIT_USAGE)
+    words, anyway = _anyway(split_args(args, EDIT_USAGE))
     if len(words) < 3:
         raise UsageError("Name the series, the field and its new value.", EDIT_USAGE)
     field, value = words[1], words[2:]
@@ -304,9 +335,10 @@ def edit(ctx: Ctx, args: str) -> Reply:
         change=lambda draft: apply_edit(draft, field, value, now=ctx.now),
         now=ctx.now,
         admin_check=ctx.is_admin,
+        confirmed=anyway,
         check_membership=not ctx.console,
     )
-    return _outcome_reply(ctx, outcome, "Updated")
+    return _outcome_reply(ctx, outcome, "Updated", by_command=True)
 
 
 @router.sub(
@@ -573,3 +605,4 @@ def install(registry: Registry) -> None:
     registry.page(feed.PATH, feed.calendar_feed)
     registry.hooks.current_meeting.append(meeting_hooks.current_meeting)
     registry.hooks.next_meeting.append(meeting_hooks.next_meeting)
+    home_meetings.install(registry)

@@ -46,6 +46,9 @@ LIST_USAGE = "/minutes list [n]"
 SHOW_USAGE = "/minutes show <id>"
 TEMPLATE_USAGE = "/minutes template list | /minutes template set <name>"
 CHAIR_USAGE = "/minutes chair @user [@user…]"
+DRAFT_USAGE = "/minutes draft [id]"
+EDIT_USAGE = "/minutes edit [id]"
+PUBLISH_USAGE = "/minutes publish [id]"
 
 document.warm()
 UNCHAIR_USAGE = "/minutes unchair @user [@user…]"
@@ -101,7 +104,7 @@ def start(ctx: Ctx, args: str) -> Reply:
         channel_id=ctx.channel_id,
         channel_name=ctx.channel_name,
         user_id=ctx.user_id,
-        name=" ".join(args.split()) or "Meeting",
+        name=" ".join(args.split()),
         now=ctx.now,
         tz=ctx.rt.directory.user_tz(ctx.session, ctx.team_id, ctx.user_id),
         hearing=hearing,
@@ -347,8 +350,39 @@ def _meeting_from(ctx: Ctx, value: str) -> Meeting:
     return service.get_meeting(ctx.session, team_id=ctx.team_id, meeting_id=meeting_id)
 
 
-def on_publish(ctx: Ctx, info: ActionInfo) -> Reply:
-    meeting = _meeting_from(ctx, info.value)
+def _draft_named(ctx: Ctx, args: str, usage: str) -> Meeting:
+    """The meeting a draft command is about: the id given, else this channel's latest
+    draft (in a direct message: the latest draft you chair)."""
+    words = split_args(args, usage)
+    if len(words) > 1:
+        raise UsageError("Give one minutes id (from `/minutes list`), or none.", usage=usage)
+    if words:
+        return service.get_meeting(
+            ctx.session,
+            team_id=ctx.team_id,
+            meeting_id=parse_number(words[0].lstrip("#"), "minutes", usage),
+        )
+    in_channel = ctx.channel_id[:1] in ("C", "G")
+    recent = service.recent(
+        ctx.session,
+        team_id=ctx.team_id,
+        channel_id=ctx.channel_id if in_channel else None,
+        limit=40,
+    )
+    if not in_channel:
+        recent = [m for m in recent if service.is_chair(m, ctx.user_id)]
+    for meeting in recent:
+        if meeting.status == "ended":
+            return meeting
+    if recent:
+        # No draft waits: the latest meeting, whose state the answer names (live, published).
+        return recent[0]
+    where = "in this channel" if in_channel else "that you chair"
+    raise NotFound(f"There are no minutes {where} yet; give the id from `/minutes list`.")
+
+
+def publish_minutes(ctx: Ctx, meeting: Meeting) -> Reply:
+    """The Publish button and `/minutes publish`: chairs only, once."""
     count = publish.publish(
         ctx.session,
         meeting=meeting,
@@ -365,14 +399,62 @@ def on_publish(ctx: Ctx, info: ActionInfo) -> Reply:
     )
 
 
-def on_edit(ctx: Ctx, info: ActionInfo) -> Reply:
-    meeting = _meeting_from(ctx, info.value)
+def open_edit(ctx: Ctx, meeting: Meeting) -> Reply:
+    """The Edit button and `/minutes edit`: the edit form, for chairs of a draft."""
     publish.require_chair(meeting, ctx.user_id, "edit the minutes")
     if meeting.status == "published":
         raise Conflict("These minutes are already published.")
     if meeting.status == "live":
         raise Conflict("End the meeting first (`/minutes end`), then edit the draft.")
-    return Reply(text="", view=edit_view(ctx, meeting))
+    return Reply(text="Opening the minutes editor…", view=edit_view(ctx, meeting))
+
+
+def on_publish(ctx: Ctx, info: ActionInfo) -> Reply:
+    return publish_minutes(ctx, _meeting_from(ctx, info.value))
+
+
+def on_edit(ctx: Ctx, info: ActionInfo) -> Reply:
+    return open_edit(ctx, _meeting_from(ctx, info.value))
+
+
+@router.sub(
+    "draft",
+    DRAFT_USAGE,
+    "Show the draft minutes with Edit and Publish (chairs; default: this channel's latest).",
+)
+def draft(ctx: Ctx, args: str) -> Reply:
+    meeting = _draft_named(ctx, args, DRAFT_USAGE)
+    publish.require_chair(meeting, ctx.user_id, "review the draft")
+    if meeting.status != "ended":
+        raise Conflict(
+            "These minutes are already published."
+            if meeting.status == "published"
+            else "The meeting is still live; end it with `/minutes end` first."
+        )
+    rendered = publish.render_all(
+        ctx.session,
+        meeting=meeting,
+        directory=ctx.rt.directory,
+        hooks=ctx.rt.hooks,
+        settings=ctx.settings,
+        now=ctx.now,
+        formats=("slack",),
+    )
+    blocks = publish.draft_blocks(rendered, meeting)
+    if len(blocks) > bk.MAX_MESSAGE_BLOCKS:
+        # The buttons come last: keep them.
+        blocks = [*blocks[: bk.MAX_MESSAGE_BLOCKS - 1], blocks[-1]]
+    return Reply(text=f"Draft minutes of {escape(meeting.name)}", blocks=blocks)
+
+
+@router.sub("edit", EDIT_USAGE, "Open the draft's editor, like its Edit button (chairs).")
+def edit(ctx: Ctx, args: str) -> Reply:
+    return open_edit(ctx, _draft_named(ctx, args, EDIT_USAGE))
+
+
+@router.sub("publish", PUBLISH_USAGE, "Publish the draft, like its Publish button (chairs).")
+def publish_(ctx: Ctx, args: str) -> Reply:
+    return publish_minutes(ctx, _draft_named(ctx, args, PUBLISH_USAGE))
 
 
 def edit_view(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
@@ -471,4 +553,5 @@ def install(registry: Registry) -> None:
     registry.action("minutes_publish", on_publish)
     registry.action("minutes_edit", on_edit)
     registry.view("minutes_edit", on_edit_submit)
-    registry.page(minutes_pages.PATH, minutes_pages.minutes_page)
+    for path, page in minutes_pages.ROUTES:
+        registry.page(path, page)

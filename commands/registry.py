@@ -60,6 +60,7 @@ class Registry:
     shortcuts: dict[str, ShortcutHandler] = field(default_factory=dict)
     message_hooks: list[MessageHook] = field(default_factory=list)
     home_sections: list[HomeSection] = field(default_factory=list)
+    home_order: dict[HomeSection, int] = field(default_factory=dict)
     tasks: dict[str, PeriodicTask] = field(default_factory=dict)
     pages: PageRoutes = field(default_factory=PageRoutes)
     cli: dict[str, CliCommand] = field(default_factory=dict)
@@ -90,8 +91,11 @@ class Registry:
     def on_message(self, fn: MessageHook) -> None:
         self.message_hooks.append(fn)
 
-    def home_section(self, fn: HomeSection) -> None:
+    def home_section(self, fn: HomeSection, *, order: int = 50) -> None:
+        """A section of the App Home tab; sections show by `order`, then as installed."""
+        self.home_order[fn] = order
         self.home_sections.append(fn)
+        self.home_sections.sort(key=lambda f: self.home_order.get(f, 50))
 
     def periodic(self, name: str, fn: TaskFn, *, every: float) -> None:
         self._claim(self.tasks, name, "periodic task", PeriodicTask(name, fn, every))

@@ -84,3 +84,22 @@ def test_console_turns_typed_mentions_into_slack_mentions(tmp_path: Path) -> Non
     console.run(["/action add @li write the charter", "/action list"], interactive=False)
     text = out.getvalue()
     assert "Owners: @li" in text and "Created by @maria in #swg" in text
+
+
+def test_console_clock_words_and_file_names() -> None:
+    from datetime import timedelta
+
+    from bot.console.timing import parse_at, parse_duration
+    from bot.console.transport import safe_filename
+
+    assert parse_duration("1h30m") == timedelta(minutes=90)
+    assert parse_duration("2d") == timedelta(days=2)
+    assert parse_duration("0m") is None and parse_duration("soon") is None
+    assert parse_duration("4h later") is None
+    at = parse_at("2027-03-14  02:30", "America/Los_Angeles")
+    assert at is not None and at.isoformat() == "2027-03-14T02:30:00-08:00"
+    assert parse_at("2027-02-30 09:00", "UTC") is None
+    assert parse_at("2027-03-01 24:00", "UTC") is None
+    assert safe_filename("../../etc/passwd") == "passwd"
+    assert safe_filename("minutes 2026/12 <b>.md") == "12-b-.md"
+    assert safe_filename("..") == "file"

@@ -53,6 +53,7 @@ class ItemView:
     status: str
     created_at: datetime
     done_at: datetime | None
+    done_by: str | None = None
 
     @classmethod
     def of(cls, row: ActionItem) -> ItemView:
@@ -68,6 +69,7 @@ class ItemView:
             status=row.status,
             created_at=row.created_at,
             done_at=row.done_at,
+            done_by=row.done_by,
         )
 
     @property

@@ -47,6 +47,8 @@ class Meeting(Base):
     template: Mapped[str | None] = mapped_column(String(100))
     markdown: Mapped[str | None] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)
+    # The full log of what was said, rendered once at publishing like the minutes.
+    log_html: Mapped[str | None] = mapped_column(Text)
 
 
 class MeetingItem(Base):
@@ -68,6 +70,40 @@ class MeetingItem(Base):
     # The Slack message it came from (edits and deletions follow it); None for commands.
     source_ts: Mapped[str | None] = mapped_column(String(32))
     action_number: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LogLine(Base):
+    """One line said in the channel while the meeting was live (its full log)."""
+
+    __tablename__ = "minutes_log_lines"
+    __table_args__ = (
+        # A message delivered twice (Slack retries) is logged once; NULLs never collide.
+        UniqueConstraint("meeting_id", "source_ts"),
+        Index("ix_minutes_log_lines_item", "meeting_id", "item_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("minutes_meetings.id", ondelete="CASCADE"))
+    # The Slack message (edits and deletions follow it); None for a /minutes command,
+    # which is logged as the item it recorded (item_id).
+    source_ts: Mapped[str | None] = mapped_column(String(32))
+    item_id: Mapped[int | None] = mapped_column(Integer)
+    user_id: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    said_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ChannelArchive(Base):
+    """The unguessable id of a channel's archive page, listing its published minutes."""
+
+    __tablename__ = "minutes_channel_archives"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(64), unique=True)
+    channel_name: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 

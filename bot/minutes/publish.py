@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,13 +20,17 @@ from bot.directory import Directory
 from bot.errors import Conflict, PermissionDenied
 from bot.grammar import mentions
 from bot.minutes import document, service
-from bot.minutes.models import ChannelTemplate, Meeting, MeetingItem
+from bot.minutes.models import ChannelArchive, ChannelTemplate, Meeting, MeetingItem
 from bot.render import blocks as bk
 from bot.render import render
-from bot.services.hooks import FeatureHooks
+from bot.services.common import insert_ignore
+from bot.services.hooks import FeatureHooks, MeetingSlot
 from bot.slackfmt import escape
 
 PREVIEW_BLOCKS = 40
+# How many occurrences of a channel's other series to step over to find the next
+# session of the meeting's own series.
+NEXT_SESSION_STEPS = 60
 EDIT_CHUNK = 3000
 MAX_EDIT_INPUTS = 90
 
@@ -36,6 +41,7 @@ class Rendered:
     slack: list[dict[str, Any]]
     markdown: str
     html: str
+    log_html: str = ""
 
 
 def channel_template(session: Session, *, team_id: str, channel_id: str) -> str:
@@ -105,15 +111,20 @@ def gather(
         created_before=meeting.started_at,
         exclude_meeting=meeting.id,
     )
-    ids = {p.user_id for p in people} | set(meeting.chairs)
-    for a in [*actions_new, *carried]:
+    done = done_since_last_meeting(session, meeting=meeting, now=now)
+    log = service.log_lines(session, meeting=meeting)
+    ids = {p.user_id for p in people} | set(meeting.chairs) | {line.user_id for line in log}
+    for a in [*actions_new, *carried, *done]:
         ids.update(a.owners)
         ids.update(mentions(a.text))
-    for item in items:
-        if "<@" in item.text:
-            ids.update(mentions(item.text))
+        if a.done_by:
+            ids.add(a.done_by)
+    for text in [*(i.text for i in items), *(line.text for line in log)]:
+        if "<@" in text:
+            ids.update(mentions(text))
     names = _names(session, directory, meeting.team_id, ids)
-    next_slot = hooks.next_slot(session, meeting.team_id, meeting.channel_id, now)
+    next_slot = next_of_series(session, meeting=meeting, hooks=hooks, now=now)
+    archive = session.get(ChannelArchive, (meeting.team_id, meeting.channel_id))
     zones = (
         directory.member_zones(session, meeting.team_id, meeting.channel_id)
         if next_slot is not None
@@ -131,7 +142,91 @@ def gather(
         member_zones=zones,
         public_url=settings.public_url,
         now=now,
+        actions_done=done,
+        log=log,
+        archive_id=archive.public_id if archive is not None else None,
     )
+
+
+def previous_meeting(session: Session, *, meeting: Meeting) -> Meeting | None:
+    """The channel's meeting before this one."""
+    return session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.team_id == meeting.team_id,
+            Meeting.channel_id == meeting.channel_id,
+            Meeting.id != meeting.id,
+            Meeting.started_at < meeting.started_at,
+        )
+        .order_by(Meeting.started_at.desc(), Meeting.id.desc())
+        .limit(1)
+    ).first()
+
+
+def done_since_last_meeting(
+    session: Session, *, meeting: Meeting, now: datetime
+) -> list[actions.ItemView]:
+    """The channel's items closed since the previous minutes were published (or, for
+    a channel's first meeting, since this one started), and this meeting's own done."""
+    before = previous_meeting(session, meeting=meeting)
+    since = meeting.started_at
+    if before is not None:
+        since = before.published_at or before.ended_at or before.started_at
+    rows = session.scalars(
+        select(ActionItem)
+        .where(
+            ActionItem.team_id == meeting.team_id,
+            ActionItem.status == "done",
+            ActionItem.done_at <= now,
+            (ActionItem.meeting_id == meeting.id)
+            | ((ActionItem.channel_id == meeting.channel_id) & (ActionItem.done_at > since)),
+        )
+        .order_by(ActionItem.number)
+    )
+    return [actions.ItemView.of(r) for r in rows]
+
+
+def next_of_series(
+    session: Session, *, meeting: Meeting, hooks: FeatureHooks, now: datetime
+) -> MeetingSlot | None:
+    """The next occurrence of the meeting's own series; None for a meeting without one.
+
+    The hooks answer per channel (the nearest of its series), so other series of the
+    channel are stepped over, in time order, until the meeting's own comes up.
+    """
+    if meeting.series_id is None:
+        return None
+    after = now
+    for _ in range(NEXT_SESSION_STEPS):
+        slot = hooks.next_slot(session, meeting.team_id, meeting.channel_id, after)
+        if slot is None:
+            return None
+        if slot.series_id == meeting.series_id:
+            return slot
+        after = slot.start
+    return None
+
+
+def archive_of(session: Session, *, meeting: Meeting, now: datetime) -> ChannelArchive:
+    """The channel's archive page (its random id is made with the first minutes)."""
+    # Two chairs publishing a channel's first minutes at once agree on one archive.
+    insert_ignore(
+        session,
+        ChannelArchive.__table__,
+        {
+            "team_id": meeting.team_id,
+            "channel_id": meeting.channel_id,
+            "public_id": secrets.token_urlsafe(18),
+            "channel_name": meeting.channel_name[:100],
+            "created_at": now,
+        },
+    )
+    row = session.get(ChannelArchive, (meeting.team_id, meeting.channel_id))
+    assert row is not None
+    if meeting.channel_name and row.channel_name != meeting.channel_name[:100]:
+        row.channel_name = meeting.channel_name[:100]
+        session.flush()
+    return row
 
 
 def render_all(
@@ -157,6 +252,7 @@ def render_all(
         slack=bk.from_markup(out["slack"]) if "slack" in out else [],
         markdown=out.get("md", ""),
         html=out.get("html", ""),
+        log_html=document.render_log(doc) if "html" in out else "",
     )
 
 
@@ -240,6 +336,8 @@ def publish(
     if meeting.status == "published":
         raise Conflict(f"These minutes were already published: {settings.public(_path(meeting))}")
     require_chair(meeting, user_id, "publish the minutes")
+    # Made before rendering, so that the minutes link to the channel's archive.
+    archive_of(session, meeting=meeting, now=now)
     rendered = render_all(
         session, meeting=meeting, directory=directory, hooks=hooks, settings=settings, now=now
     )
@@ -259,10 +357,12 @@ def publish(
     meeting.published_at = now
     meeting.markdown = rendered.markdown
     meeting.html = rendered.html
+    meeting.log_html = rendered.log_html
     meeting.template = channel_template(
         session, team_id=meeting.team_id, channel_id=meeting.channel_id
     )
-    stem = f"minutes-{meeting.started_at:%Y-%m-%d}-{_slug(meeting.name)}"
+    # The same day as the header: the meeting's home zone, not UTC.
+    stem = f"minutes-{rendered.doc.day}-{_slug(meeting.name.replace(rendered.doc.day, ''))}"
     for ext, content, kind in (
         ("md", rendered.markdown, "Markdown"),
         ("html", rendered.html, "HTML"),

@@ -29,7 +29,7 @@ from bot.actions.models import ActionItem
 from bot.actions.parsing import split_action
 from bot.errors import Conflict, NotFound, PermissionDenied, UsageError
 from bot.grammar import mentions
-from bot.minutes.models import Attendee, Meeting, MeetingItem
+from bot.minutes.models import Attendee, LogLine, Meeting, MeetingItem
 from bot.platform import Membership
 from bot.services.common import insert_ignore
 from bot.services.hooks import MeetingSlot
@@ -40,6 +40,7 @@ ALIASES = {"agree": "agreed", "decision": "agreed", "decided": "agreed"}
 CONTROL = ("chair", "unchair", "undo", "meetingname", "endmeeting")
 CHAIR_KINDS = {"topic", "agreed", "accepted", "rejected"}
 MAX_ITEM = 2000
+MAX_LOG_LINE = 4000
 _COMMAND = re.compile(r"^\s*#([A-Za-z]+)(?:\s+(.*))?\s*$", re.DOTALL)
 
 TzLookup = Callable[[str], str]
@@ -121,6 +122,12 @@ def require_hearing(hearing: Membership, *, channel_id: str) -> None:
     )
 
 
+def default_name(*, channel_name: str, channel_id: str, started_at: datetime, tz: str) -> str:
+    """ "#channel meeting, DATE", the date in the meeting's home zone."""
+    day = started_at.astimezone(dates.zone(tz)).date().isoformat()
+    return f"#{channel_name or channel_id} meeting, {day}"
+
+
 def start_meeting(
     session: Session,
     *,
@@ -148,20 +155,29 @@ def start_meeting(
     chairs = [user_id]
     if slot is not None:
         chairs += [c for c in slot.chairs if c not in chairs]
+    home = slot.tz if slot else tz
+    if slot is not None:
+        title = slot.name
+    elif not name.strip():
+        title = default_name(
+            channel_name=channel_name, channel_id=channel_id, started_at=now, tz=home
+        )
+    else:
+        title = name.strip()
     meeting = Meeting(
         team_id=team_id,
         channel_id=channel_id,
         channel_name=channel_name[:100],
         live_channel=channel_id,
         public_id=secrets.token_urlsafe(18),
-        name=(slot.name if slot is not None else name or "Meeting")[:200],
+        name=title[:200],
         status="live",
         chairs=chairs,
         started_by=user_id,
         series_id=slot.series_id if slot else None,
         agenda_url=slot.agenda_url if slot else None,
         scheduled_end=slot.end if slot else None,
-        tz=slot.tz if slot else tz,
+        tz=home,
         started_at=now,
     )
     try:
@@ -289,7 +305,69 @@ def add_item(
     )
     session.add(item)
     session.flush()
+    if source_ts is None:
+        # Said through a /minutes command, not in the channel: the log shows what it recorded.
+        session.add(
+            LogLine(
+                team_id=meeting.team_id,
+                meeting_id=meeting.id,
+                source_ts=None,
+                item_id=item.id,
+                user_id=user_id,
+                text=f"#{kind} {text}",
+                said_at=now,
+            )
+        )
+        session.flush()
     return item
+
+
+def log_line(
+    session: Session, *, meeting: Meeting, user_id: str, text: str, ts: str, now: datetime
+) -> None:
+    """Keep a line said in the channel for the meeting's log (once per message)."""
+    insert_ignore(
+        session,
+        LogLine.__table__,
+        {
+            "team_id": meeting.team_id,
+            "meeting_id": meeting.id,
+            "source_ts": ts,
+            "item_id": None,
+            "user_id": user_id,
+            "text": text[:MAX_LOG_LINE],
+            "said_at": now,
+        },
+    )
+
+
+@dataclass(frozen=True)
+class LoggedLine:
+    source_ts: str | None
+    item_id: int | None
+    user_id: str
+    text: str
+    said_at: datetime
+
+
+def log_lines(session: Session, *, meeting: Meeting) -> list[LoggedLine]:
+    """The meeting's log in order, as plain rows (thousands of them: no ORM objects)."""
+    rows = session.execute(
+        select(LogLine.source_ts, LogLine.item_id, LogLine.user_id, LogLine.text, LogLine.said_at)
+        .where(LogLine.team_id == meeting.team_id, LogLine.meeting_id == meeting.id)
+        .order_by(LogLine.said_at, LogLine.id)
+    )
+    return [LoggedLine(*row) for row in rows]
+
+
+def _log_of(session: Session, meeting: Meeting, ts: str) -> LogLine | None:
+    return session.scalars(
+        select(LogLine).where(
+            LogLine.team_id == meeting.team_id,
+            LogLine.meeting_id == meeting.id,
+            LogLine.source_ts == ts,
+        )
+    ).first()
 
 
 def _action_row(session: Session, item: MeetingItem) -> ActionItem | None:
@@ -399,6 +477,7 @@ def capture(
     """
     if ts is not None:
         record_line(session, meeting=meeting, user_id=user_id, now=now)
+        log_line(session, meeting=meeting, user_id=user_id, text=text, ts=ts, now=now)
     parsed = parse_command(text)
     if parsed is None:
         return Captured()
@@ -452,17 +531,29 @@ def item_by_source(session: Session, *, meeting: Meeting, ts: str) -> MeetingIte
 def meeting_with_source(
     session: Session, *, team_id: str, channel_id: str, ts: str
 ) -> Meeting | None:
-    """The unpublished meeting of a channel that captured the message `ts`."""
-    return session.scalars(
-        select(Meeting)
-        .join(MeetingItem, MeetingItem.meeting_id == Meeting.id)
-        .where(
-            Meeting.team_id == team_id,
-            Meeting.channel_id == channel_id,
-            Meeting.status.in_(("live", "ended")),
-            MeetingItem.source_ts == ts,
-        )
-    ).first()
+    """The unpublished meeting of a channel that captured (or logged) the message `ts`."""
+    return (
+        session.scalars(
+            select(Meeting)
+            .join(LogLine, LogLine.meeting_id == Meeting.id)
+            .where(
+                Meeting.team_id == team_id,
+                Meeting.channel_id == channel_id,
+                Meeting.status.in_(("live", "ended")),
+                LogLine.source_ts == ts,
+            )
+        ).first()
+        or session.scalars(
+            select(Meeting)
+            .join(MeetingItem, MeetingItem.meeting_id == Meeting.id)
+            .where(
+                Meeting.team_id == team_id,
+                Meeting.channel_id == channel_id,
+                Meeting.status.in_(("live", "ended")),
+                MeetingItem.source_ts == ts,
+            )
+        ).first()
+    )
 
 
 def edit_from_message(
@@ -476,6 +567,10 @@ def edit_from_message(
     tz_of: TzLookup,
 ) -> str:
     """A captured message was edited: "updated", "removed" or "" (not ours)."""
+    logged = _log_of(session, meeting, ts)
+    if logged is not None:
+        # The log shows what was finally said, as the channel does.
+        logged.text = text[:MAX_LOG_LINE]
     item = item_by_source(session, meeting=meeting, ts=ts)
     if item is None:
         return ""
@@ -524,6 +619,11 @@ def edit_from_message(
 
 
 def delete_from_message(session: Session, *, meeting: Meeting, ts: str) -> bool:
+    logged = _log_of(session, meeting, ts)
+    if logged is not None:
+        # Deleted in Slack, deleted from the log: nobody publishes what its author took back.
+        session.delete(logged)
+        session.flush()
     item = item_by_source(session, meeting=meeting, ts=ts)
     if item is None:
         return False

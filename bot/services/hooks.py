@@ -35,6 +35,9 @@ class MeetingSlot:
 SlotLookup = Callable[[Session, str, str, datetime], MeetingSlot | None]
 ReminderSection = Callable[[Session, str, str, datetime], str | None]
 ChairsLookup = Callable[[Session, str, str, datetime], Iterable[str]]
+# (session, row) -> whose App Home shows this row, before and after the change being
+# flushed (a feature answers for its own rows, () for any other).
+HomeWatcher = Callable[[Session, object], Iterable[str]]
 
 
 @dataclass
@@ -50,6 +53,9 @@ class FeatureHooks:
     # (session, team_id, channel_id, now) -> the chairs of a meeting a feature runs live
     # in that channel (the minutes' meeting), or nothing. Every answer counts.
     live_chairs: list[ChairsLookup] = field(default_factory=list)
+    # Rows added, changed or deleted in a request -> the users whose App Home to
+    # republish (bot.commands.home). Every answer counts.
+    home_watchers: list[HomeWatcher] = field(default_factory=list)
 
     def current_slot(
         self, session: Session, team_id: str, channel_id: str, now: datetime

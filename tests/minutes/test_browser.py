@@ -58,19 +58,28 @@ def test_html_minutes_in_headless_chromium(running_sqlite: RunningBot, tmp_path:
     room.say(f"#info a note {IMG} here", user="U2")
     room.say("#agreed ship on <https://example.org/release|the date> & celebrate")
     room.say(f"#action <@U2|bob> check {SCRIPT} quoting")
+    room.say("#info not links: javascript:alert(1) data:text/html,x ftp://example.org/f", user="U3")
     room.cmd("end")
     meeting = room.publish()
     profile = tmp_path / "chromium-profile"
     profile.mkdir()
     try:
         dom = dump_dom(f"{running.url}/minutes/{meeting.public_id}.html", profile)
+        log = dump_dom(f"{running.url}/minutes/{meeting.public_id}/log.html", profile)
     finally:
         shutil.rmtree(profile, ignore_errors=True)
     # The content is there…
     assert "Meeting Minutes" in dom
     assert "A. Attendees" in dom and "ACME" in dom and "alice" in dom
-    assert "1. Release" in dom and "Decision:" in dom
-    assert "ship on the date (https://example.org/release) &amp; celebrate" in dom
+    assert "1.</a> Release" in dom and "Decision:" in dom
+    # An http(s) address is a link, shown in full; other schemes stay text.
+    link = '<a href="https://example.org/release" rel="nofollow noopener noreferrer">'
+    assert f"ship on the date ({link}https://example.org/release</a>) &amp; celebrate" in dom
+    assert "javascript:alert(1) data:text/html,x ftp://example.org/f" in dom
+    assert 'href="javascript' not in dom and 'href="data' not in dom and 'href="ftp' not in dom
+    # The log shows every line, as text, anchored.
+    assert 'id="l-1"' in log and "&lt;script&gt;document.title='pwned'&lt;/script&gt;" in log
+    assert "<script" not in log.lower() and "<img" not in log.lower()
     assert "check" in dom and "@bob" in dom
     # …as text: nothing users typed became markup, and nothing ran.
     assert "<title>Evil &lt;script&gt;document.title='pwned'&lt;/script&gt; meeting" in dom

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from bot.commands import home_issues
 from bot.commands.base import (
     ActionInfo,
     Ctx,
+    MessageEvent,
     Reply,
     Router,
     ShortcutMessage,
@@ -16,11 +19,13 @@ from bot.commands.base import (
     split_args,
 )
 from bot.commands.registry import Registry
-from bot.errors import UsageError
+from bot.errors import NotFound, UsageError
 from bot.grammar import parse_number, parse_user
+from bot.render import blocks as bk
 from bot.render import render
 from bot.slackfmt import escape
-from bot.support import cards, catalog, issues
+from bot.support import cards, catalog, contacts, desk, issues, replies, waiting
+from bot.support.misses import LookupMiss
 from bot.support.models import SupportIssue
 from bot.support.vocab import (
     DEFAULT_SEVERITY,
@@ -45,13 +50,15 @@ router = Router(
 )
 
 FILE_USAGE = "/issue file [S1|S2|S3|S4] <product>: <title>"
-LIST_USAGE = "/issue list [open|mine|all] [product] [provider]"
+LIST_USAGE = "/issue list [open|mine|all|closed] [product] [provider] [page N | before #N]"
 SHOW_USAGE = "/issue show <number>"
 ACK_USAGE = "/issue ack <number>"
 ASSIGN_USAGE = "/issue assign <number> @user"
 COMMENT_USAGE = "/issue comment <number> <text>"
 CLOSE_USAGE = "/issue close <number> [resolution]"
 REOPEN_USAGE = "/issue reopen <number>"
+WAIT_USAGE = "/issue wait <number> [reason]"
+REPLY_USAGE = "/issue reply <number> <text>"
 
 FILE_CALLBACK = "issue_file"
 ASSIGN_CALLBACK = "issue_assign"
@@ -109,14 +116,46 @@ def parse_file(text: str) -> FileArgs:
 class ListArgs:
     scope: str
     filter_words: list[str]
+    page: int = 1
+    before: int | None = None
 
 
 def parse_list(text: str) -> ListArgs:
+    """`[open|mine|all|closed] [product] [provider] [page N] [before #N]`."""
     words = split_args(text, LIST_USAGE)
     scope = "open"
     if words and words[0].lower() in ("open", "mine", "all", "closed"):
         scope = words.pop(0).lower()
-    return ListArgs(scope, words)
+    page, before = 1, None
+    rest: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i].lower()
+        if word in ("page", "before"):
+            if i + 1 >= len(words):
+                what = (
+                    "Which page? Say e.g. `page 2`."
+                    if word == "page"
+                    else "Before which issue? Say e.g. `before #120`."
+                )
+                raise UsageError(what, usage=LIST_USAGE)
+            token = words[i + 1]
+            if word == "page":
+                page = parse_number(token, "page", LIST_USAGE)
+                if page < 1:
+                    raise UsageError("Pages start at 1: say `page 1` or more.", usage=LIST_USAGE)
+            else:
+                before = parse_number(token, "valid issue", LIST_USAGE)
+                if before < 2:
+                    raise UsageError(
+                        "No issue comes before #1: say `before #N` with N of 2 or more.",
+                        usage=LIST_USAGE,
+                    )
+            i += 2
+            continue
+        rest.append(words[i])
+        i += 1
+    return ListArgs(scope, rest, page, before)
 
 
 def parse_number_arg(text: str, usage: str) -> tuple[int, str]:
@@ -139,7 +178,11 @@ def _filed(ctx: Ctx, issue: SupportIssue) -> Reply:
 
 @router.sub("help", "/issue help", "This help.", writes=False)
 def help_(ctx: Ctx, args: str) -> Reply:
-    return router.help()
+    reply = router.help()
+    rule = f"*Who may do what:* {desk.RULE}"
+    reply.blocks = [*(reply.blocks or []), bk.section(rule)]
+    reply.text = f"{reply.text}\n{rule}"
+    return reply
 
 
 @router.sub(
@@ -155,17 +198,26 @@ def new(ctx: Ctx, args: str) -> Reply:
 @router.sub("file", FILE_USAGE, "File an issue in one line (severity defaults to S3).")
 def file_(ctx: Ctx, args: str) -> Reply:
     fa = parse_file(args)
-    issue = issues.file_by_name(
-        ctx.session,
-        team_id=ctx.team_id,
-        reporter=ctx.user_id,
-        product=fa.product,
-        title=fa.title,
-        severity=fa.severity,
-        filed_in=ctx.channel_id,
-        now=ctx.now,
-    )
+    try:
+        issue = issues.file_by_name(
+            ctx.session,
+            team_id=ctx.team_id,
+            reporter=ctx.user_id,
+            product=fa.product,
+            title=fa.title,
+            severity=fa.severity,
+            filed_in=ctx.channel_id,
+            now=ctx.now,
+        )
+    except LookupMiss as miss:
+        # Nothing is filed; each product it could mean comes with the command to file it.
+        raise NotFound(miss.text(lambda c: refile(fa, c.name))) from None
     return _filed(ctx, issue)
+
+
+def refile(fa: FileArgs, product: str) -> str:
+    """`/issue file` again, the same severity and title, about `product`."""
+    return f"/issue file {fa.severity} {product}: {fa.title}"
 
 
 def issue_modal(
@@ -324,15 +376,32 @@ def _issue(ctx: Ctx, number: int) -> SupportIssue:
     return issues.get_issue(ctx.session, team_id=ctx.team_id, number=number)
 
 
-@router.sub("list", LIST_USAGE, "Issues, newest first (20 at most, with the total).", writes=False)
+@router.sub(
+    "list",
+    LIST_USAGE,
+    "Issues 20 a page with the total: open ones overdue first, then newest first.",
+    writes=False,
+)
 def list_(ctx: Ctx, args: str) -> Reply:
     la = parse_list(args)
-    found = issues.find_issues(
-        ctx.session,
-        team_id=ctx.team_id,
-        scope=la.scope,
-        user_id=ctx.user_id,
-        filter_words=la.filter_words,
+    try:
+        found = issues.find_issues(
+            ctx.session,
+            team_id=ctx.team_id,
+            scope=la.scope,
+            user_id=ctx.user_id,
+            filter_words=la.filter_words,
+            page=la.page,
+            before=la.before,
+            now=ctx.now,
+        )
+    except UsageError as exc:
+        exc.usage = exc.usage or LIST_USAGE
+        raise
+    # The same list again, one page on (the words as typed, quoted if need be).
+    again = " ".join(
+        [la.scope, *(shlex.quote(w) for w in la.filter_words)]
+        + ([f"before #{la.before}"] if la.before else [])
     )
     return Reply.markup(
         render(
@@ -344,6 +413,8 @@ def list_(ctx: Ctx, args: str) -> Reply:
             label=_filter_label(found),
             products=found.product_names,
             providers=found.providers,
+            now=ctx.now,
+            next_page=f"/issue list {again} page {found.page.page + 1}",
         )
     )
 
@@ -366,9 +437,24 @@ def show(ctx: Ctx, args: str) -> Reply:
     return Reply.markup(render("support/issue_show.slack.j2", **data))
 
 
+def _members_of(ctx: Ctx) -> contacts.MembersOf:
+    """Channel members from the directory (Slack asked before the transaction if unknown)."""
+    directory = ctx.rt.directory
+
+    def members_of(channel_id: str) -> list[str]:
+        return directory.channel_members(ctx.session, ctx.team_id, channel_id)
+
+    return members_of
+
+
+def _caller(ctx: Ctx) -> desk.Caller:
+    """The person asking, as the desk's rules see them (admin asked only if needed)."""
+    return desk.Caller(ctx.user_id, ctx.is_admin, _members_of(ctx))
+
+
 def _ack(ctx: Ctx, number: int) -> Reply:
     issue = _issue(ctx, number)
-    changed = issues.acknowledge(ctx.session, issue=issue, actor=ctx.user_id, now=ctx.now)
+    changed = desk.acknowledge(ctx.session, issue=issue, caller=_caller(ctx), now=ctx.now)
     if not changed:
         return Reply(text=f"Issue #{number} was already acknowledged.")
     return Reply(text=f":eyes: You acknowledged issue #{number}; the first response is recorded.")
@@ -381,13 +467,13 @@ def ack(ctx: Ctx, args: str) -> Reply:
 
 
 def _assign(ctx: Ctx, number: int, assignee: str) -> Reply:
-    changed = issues.assign_person(
+    changed = desk.assign(
         ctx.session,
         directory=ctx.rt.directory,
         team_id=ctx.team_id,
         number=number,
         assignee=assignee,
-        actor=ctx.user_id,
+        caller=_caller(ctx),
         now=ctx.now,
         usage=ASSIGN_USAGE,
     )
@@ -417,10 +503,13 @@ def comment(ctx: Ctx, args: str) -> Reply:
 
 def _close(ctx: Ctx, number: int, resolution: str) -> Reply:
     issue = _issue(ctx, number)
-    if not issues.close(
-        ctx.session, issue=issue, actor=ctx.user_id, resolution=resolution, now=ctx.now
-    ):
+    done = desk.close(
+        ctx.session, issue=issue, caller=_caller(ctx), resolution=resolution, now=ctx.now
+    )
+    if done is None:
         return Reply(text=f"Issue #{number} was already closed.")
+    if done == "withdrawn":
+        return Reply(text=f":white_check_mark: You withdrew issue #{number}; it is closed.")
     return Reply(text=f":white_check_mark: Issue #{number} is closed.")
 
 
@@ -432,7 +521,7 @@ def close(ctx: Ctx, args: str) -> Reply:
 
 def _reopen(ctx: Ctx, number: int) -> Reply:
     issue = _issue(ctx, number)
-    if not issues.reopen(ctx.session, issue=issue, actor=ctx.user_id, now=ctx.now):
+    if not desk.reopen(ctx.session, issue=issue, caller=_caller(ctx), now=ctx.now):
         return Reply(text=f"Issue #{number} is not closed.")
     return Reply(text=f"Issue #{number} is open again.")
 
@@ -441,6 +530,43 @@ def _reopen(ctx: Ctx, number: int) -> Reply:
 def reopen(ctx: Ctx, args: str) -> Reply:
     number, _ = parse_number_arg(args, REOPEN_USAGE)
     return _reopen(ctx, number)
+
+
+# -- waiting on the reporter ---------------------------------------------------------
+
+
+def _wait(ctx: Ctx, number: int, reason: str) -> Reply:
+    issue = _issue(ctx, number)
+    waiting.wait_for_reporter(
+        ctx.session, issue=issue, caller=_caller(ctx), reason=reason, now=ctx.now
+    )
+    return Reply(
+        text=f":hourglass: Issue #{number} is waiting on <@{issue.reporter}>; its resolution "
+        f"clock is paused until they answer (a reply in the card's thread or "
+        f"`/issue reply {number} …`)."
+    )
+
+
+@router.sub("wait", WAIT_USAGE, "Pause the resolution clock until the reporter answers (with why).")
+def wait(ctx: Ctx, args: str) -> Reply:
+    number, reason = parse_number_arg(args, WAIT_USAGE)
+    return _wait(ctx, number, reason)
+
+
+@router.sub("reply", REPLY_USAGE, "Answer on an issue; the reporter's answer ends a wait.")
+def reply(ctx: Ctx, args: str) -> Reply:
+    number, text = parse_number_arg(args, REPLY_USAGE)
+    if not text:
+        raise UsageError("The reply is empty.", usage=REPLY_USAGE)
+    issue = _issue(ctx, number)
+    resumed = waiting.reply(ctx.session, issue=issue, actor=ctx.user_id, text=text, now=ctx.now)
+    if resumed:
+        return Reply(text=f"Reply added to issue #{number}; its resolution clock runs again.")
+    return Reply(text=f"Reply added to issue #{number}.")
+
+
+def on_wait(ctx: Ctx, info: ActionInfo) -> Reply:
+    return _wait(ctx, _button_number(info), "")
 
 
 # -- the card's buttons --------------------------------------------------------------
@@ -465,6 +591,8 @@ def on_reopen(ctx: Ctx, info: ActionInfo) -> Reply:
 def on_assign(ctx: Ctx, info: ActionInfo) -> Reply:
     number = _button_number(info)
     issue = _issue(ctx, number)
+    # Refused at the press, not after the form is filled in.
+    desk.check_assign(ctx.session, issue=issue, caller=_caller(ctx))
     picker: dict[str, Any] = {"type": "users_select", "action_id": "value"}
     picker["initial_user"] = issue.assignee or ctx.user_id
     return Reply(
@@ -503,6 +631,26 @@ def submit_assign(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResult
     return ViewResult(notice=reply, notice_channel=str(meta.get("channel") or "") or None)
 
 
+# -- replies in a card's thread -------------------------------------------------------
+
+
+def on_message(ctx: Ctx, event: MessageEvent) -> None:
+    """A reply in an issue card's thread goes into its history (edits and deletions not)."""
+    if event.subtype is not None or not event.thread_ts or event.thread_ts == event.ts:
+        return
+    replies.record_reply(
+        ctx.session,
+        team_id=ctx.team_id,
+        channel_id=event.channel_id,
+        thread_ts=event.thread_ts,
+        user_id=event.user_id,
+        text=event.text,
+        files=event.files,
+        now=ctx.now,
+        members_of=_members_of(ctx),
+    )
+
+
 def install(registry: Registry) -> None:
     """Filing and tracking support issues: /issue, its modal, shortcut and card buttons."""
     registry.family(router)
@@ -513,3 +661,6 @@ def install(registry: Registry) -> None:
     registry.action("issue_close", on_close)
     registry.action("issue_reopen", on_reopen)
     registry.action("issue_assign", on_assign)
+    registry.on_message(on_message)
+    registry.action("issue_wait", on_wait)
+    home_issues.install(registry)

@@ -5,8 +5,9 @@ Also adds `wgbot catalog import FILE` / `wgbot catalog export` to the command li
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from bot.commands import catalog_cli
@@ -16,8 +17,9 @@ from bot.errors import UsageError
 from bot.grammar import CHANNEL_TOKEN, parse_user
 from bot.render import render
 from bot.slackfmt import escape
-from bot.support import admin, catalog, metrics, sla
+from bot.support import admin, business_hours, catalog, clocks, metrics, periods, sla
 from bot.support.catalog_cache import AnswerCache
+from bot.support.misses import Choice, LookupMiss
 from bot.support.vocab import (
     ALIAS_MAX,
     NAME_MAX,
@@ -32,6 +34,7 @@ from bot.support.vocab import (
     parse_targets,
     parse_tier_name,
 )
+from bot.timekit.zones import get_zone
 
 router = Router(
     "support",
@@ -40,7 +43,7 @@ router = Router(
         "/support lustre",
         "/support tiers",
         "/support provider Whamcloud",
-        "/support metrics 30d chart",
+        "/support metrics quarter chart csv",
         '/support assign "OpenSFS Lustre 2.15" Whamcloud extended L3',
     ),
 )
@@ -56,7 +59,9 @@ ASSIGN_USAGE = (
 )
 UNASSIGN_USAGE = "/support unassign <product> <provider>"
 TIER_USAGE = '/support tier <name> [response S1=4h S2=1d …] [resolution S1=2d …] [description "…"]'
-METRICS_USAGE = "/support metrics [30d|90d|all] [chart]"
+METRICS_USAGE = (
+    "/support metrics [7d|2w|3m|quarter|last-quarter|YYYY-MM-DD..YYYY-MM-DD|all] [chart] [csv]"
+)
 
 
 # -- pure parsers --------------------------------------------------------------------
@@ -261,19 +266,34 @@ def parse_tier(words: list[str]) -> TierArgs:
     return args
 
 
-def parse_metrics(words: list[str]) -> tuple[str, bool]:
-    period, want_chart = "30d", False
+@dataclass
+class MetricsArgs:
+    period: periods.Period
+    chart: bool = False
+    csv: bool = False
+
+
+def parse_metrics(words: list[str], *, now: datetime, zone: str) -> MetricsArgs:
+    """`[period] [chart] [csv]` in any order; the period is read in the requester's zone."""
+    found: periods.Period | None = None
+    want = {"chart": False, "csv": False}
     for w in words:
         lw = w.lower()
-        if lw in metrics.PERIODS:
-            period = lw
-        elif lw == "chart":
-            want_chart = True
-        else:
+        if lw in want:
+            want[lw] = True
+            continue
+        if found is not None:
             raise UsageError(
-                f"`{escape(w[:20])}` is not a period; use 30d, 90d or all.", usage=METRICS_USAGE
+                f"Two periods (`{escape(found.text)}` and `{escape(w[:30])}`): give one.",
+                usage=METRICS_USAGE,
             )
-    return period, want_chart
+        try:
+            found = periods.parse_period(w, now=now, zone=zone)
+        except periods.PeriodError as exc:
+            raise UsageError(escape(str(exc)), usage=METRICS_USAGE) from None
+    if found is None:
+        found = periods.parse_period(periods.DEFAULT, now=now, zone=zone)
+    return MetricsArgs(found, chart=want["chart"], csv=want["csv"])
 
 
 # -- lookups -------------------------------------------------------------------------
@@ -297,22 +317,39 @@ def lookup(ctx: Ctx, args: str) -> Reply:
         raise UsageError("Name a product.", usage=LOOKUP_USAGE)
     today = ctx.now.date()
     # Same catalog version, day and question: the same answer (validity dates are days).
+    # The key keeps the query as typed, since a miss quotes it back.
     return _LOOKUPS.get_or_make(
-        ctx.session, ctx.team_id, (query.lower(), today), lambda: _lookup(ctx, query, today)
+        ctx.session, ctx.team_id, (query, today), lambda: _lookup(ctx, query, today)
     )
 
 
 _LOOKUPS = AnswerCache()
 
 
+def ready_lookup(choice: Choice) -> str:
+    """The command that looks up a product or provider a miss offers."""
+    if choice.kind == "provider":
+        return f"/support provider {choice.name}"
+    return f"/support {choice.name}"
+
+
+def miss_reply(miss: LookupMiss, ready: Callable[[Choice], str] = ready_lookup) -> Reply:
+    """A lookup that named no single thing: what it could mean, with commands to run."""
+    return Reply(text=f":mag: {miss.text(ready)}")
+
+
 def _lookup(ctx: Ctx, query: str, today: date) -> Reply:
-    found = catalog.lookup(ctx.session, team_id=ctx.team_id, query=query, today=today)
+    try:
+        found = catalog.lookup(ctx.session, team_id=ctx.team_id, query=query, today=today)
+    except LookupMiss as miss:
+        return miss_reply(miss)
+    if found.provider is not None:
+        return _provider_reply(found.provider, query, note="provider")
     markup = render(
         "support/lookup.slack.j2",
         query=query,
         how=found.how,
         entries=found.entries,
-        more=found.more,
         severities=SEVERITIES,
         duration=format_duration,
     )
@@ -353,7 +390,14 @@ def provider(ctx: Ctx, args: str) -> Reply:
     name = " ".join(split_args(args, "/support provider <name>"))
     if not name:
         raise UsageError("Name a provider.", usage="/support provider <name>")
-    d = catalog.provider_details(ctx.session, team_id=ctx.team_id, name=name)
+    try:
+        d = catalog.provider_details(ctx.session, team_id=ctx.team_id, name=name)
+    except LookupMiss as miss:
+        return miss_reply(miss)
+    return _provider_reply(d, name)
+
+
+def _provider_reply(d: catalog.ProviderDetails, query: str, note: str = "") -> Reply:
     return Reply.markup(
         render(
             "support/provider.slack.j2",
@@ -364,6 +408,9 @@ def provider(ctx: Ctx, args: str) -> Reply:
             open_count=d.open_count,
             severities=SEVERITIES,
             duration=format_duration,
+            how=d.how,
+            query=query,
+            note=note,
         )
     )
 
@@ -474,26 +521,80 @@ def tier(ctx: Ctx, args: str) -> Reply:
     "Opened/closed, median times to first response and resolution, SLA compliance.",
 )
 def metrics_(ctx: Ctx, args: str) -> Reply:
-    period, want_chart = parse_metrics(split_args(args, METRICS_USAGE))
+    zone = ctx.rt.directory.user_tz(ctx.session, ctx.team_id, ctx.user_id)
+    try:
+        get_zone(zone)
+    except Exception:
+        zone = "UTC"
+    asked = parse_metrics(split_args(args, METRICS_USAGE), now=ctx.now, zone=zone)
+    here = ctx.channel_id or ctx.user_id
     m = metrics.support_report(
         ctx.session,
         team_id=ctx.team_id,
-        period=period,
+        period=asked.period,
         now=ctx.now,
-        chart_to=(ctx.channel_id or ctx.user_id) if want_chart else None,
+        csv_to=here if asked.csv else None,
     )
-    reply = Reply.markup(render("support/metrics.slack.j2", m=m, elapsed=format_elapsed))
-    if want_chart:
-        reply.text = reply.text + "\nThe chart is on its way to this channel."
-        reply.blocks = (reply.blocks or []) + [
-            {
-                "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": "The chart is on its way to this channel."}
-                ],
-            }
-        ]
+    if asked.chart:
+        metrics.chart_after_commit(ctx.rt, ctx.session, m, team_id=ctx.team_id, channel=here)
+    files = [w for w, on in (("chart", asked.chart), ("CSV file", asked.csv)) if on]
+    on_its_way = f"The {' and the '.join(files)} {'are' if len(files) > 1 else 'is'} on "
+    on_its_way += "their way to this channel." if len(files) > 1 else "its way to this channel."
+    markup = render("support/metrics.slack.j2", m=m, elapsed=format_elapsed)
+    rows = metrics.table_rows(m)
+    lines = [
+        " · ".join(f"{h} {c}" if h else c for h, c in zip(rows[0], r, strict=False) if c)
+        for r in rows[1:]
+    ]
+    fallback = "\n".join([f"Support metrics — {m.period.title}", *lines])
+    if files:
+        markup += f"\n::context {on_its_way}"
+        fallback += f"\n{on_its_way}"
+    reply = Reply.markup(markup, fallback=fallback[:3000])
+    reply.blocks = (reply.blocks or []) + [metrics_table(rows)]
     return reply
+
+
+def metrics_table(rows: list[list[str]]) -> dict[str, Any]:
+    """A Block Kit table (Slack shows it below the message) of the metrics' numbers."""
+    return {
+        "type": "table",
+        "column_settings": [{"is_wrapped": True}] + [{"align": "right"}] * (len(rows[0]) - 1),
+        "rows": [[{"type": "raw_text", "text": cell or " "} for cell in row] for row in rows],
+    }
+
+
+# -- business-hours calendars ------------------------------------------------------
+
+CALENDAR_USAGE = (
+    "/support calendar <provider>|tier:<name> zone <Area/City> [days mon-fri] "
+    "[hours 09:00-17:00] [holidays FR]   or   /support calendar <provider>|tier:<name> none"
+)
+
+
+@router.sub(
+    "calendar",
+    CALENDAR_USAGE,
+    "Make a provider's or a tier's SLA clocks count business hours (admins).",
+)
+def calendar(ctx: Ctx, args: str) -> Reply:
+    change = clocks.change_calendar(
+        ctx.session,
+        team_id=ctx.team_id,
+        is_admin=ctx.is_admin,
+        words=split_args(args, CALENDAR_USAGE),
+        usage=CALENDAR_USAGE,
+    )
+    if change.calendar is None:
+        return Reply(
+            text=f"SLA clocks of *{escape(change.target)}* now run around the clock (24×7) "
+            "for new issues."
+        )
+    return Reply(
+        text=f"SLA clocks of *{escape(change.target)}* now count business hours only: "
+        f"{escape(business_hours.describe(change.calendar))}. New issues use it; open issues "
+        "keep the calendar they were filed with."
+    )
 
 
 def install(registry: Registry) -> None:

@@ -13,6 +13,7 @@ from bot.models import OutboxMessage
 from bot.render import blocks as bk
 from bot.render import render
 from bot.slackfmt import escape
+from bot.support import clocks
 from bot.support.models import SupportIssue, SupportIssueEvent, SupportProduct, SupportProvider
 
 CARD_HISTORY = 6
@@ -45,6 +46,8 @@ def card_context(session: Session, *, issue: SupportIssue) -> dict[str, Any]:
         "provider": provider,
         "events": events,
         "description_lines": description.splitlines(),
+        # Named only when the clocks count business hours; none means 24×7.
+        "sla_calendar": clocks.describe_issue(issue) if issue.sla_calendar else None,
     }
 
 

@@ -13,6 +13,7 @@ from bot.errors import NotFound, UsageError
 from bot.slackfmt import escape
 from bot.support import catalog_cache  # noqa: F401  (every catalog change bumps its version)
 from bot.support.matching import Candidate, Match, match_name, match_product, suggest
+from bot.support.misses import GUESS, NONE, SEVERAL, Choice, LookupMiss
 from bot.support.models import (
     SupportAssignment,
     SupportIssue,
@@ -58,12 +59,14 @@ def get_tier(session: Session, *, team_id: str, name: str) -> TierInfo:
     key = name.strip().lower().replace(" ", "-")
     if key in known:
         return known[key]
-    found, maybe = match_name(list(known), key)
-    if found is not None and normalize(found) == normalize(key):
-        return known[found]
+    names = list(known)
+    m = match_name(names, key)
+    if m.exact:
+        return known[names[m.ids[0]]]
+    maybe = [names[i] for i in m.ids[:3]] or m.suggestions
     raise NotFound(
         f"There is no tier `{escape(name[:40])}`. Tiers: {escape(', '.join(known))}."
-        + _did_you_mean(maybe if found is None else [found])
+        + _did_you_mean(maybe)
     )
 
 
@@ -122,18 +125,66 @@ def providers(session: Session, *, team_id: str) -> list[SupportProvider]:
     )
 
 
-def find_provider(session: Session, *, team_id: str, name: str) -> SupportProvider:
-    """A provider by name (case-insensitive, tolerant of small typos)."""
+def find_provider(
+    session: Session, *, team_id: str, name: str, strict: bool = False
+) -> SupportProvider:
+    """A provider by name (case and accents aside); LookupMiss when it is not exactly one.
+
+    A unique start of a name ("wham") is accepted unless `strict`; a misspelling never is.
+    """
+    found, _ = match_providers(session, team_id=team_id, name=name, strict=strict)
+    return found
+
+
+def match_providers(
+    session: Session, *, team_id: str, name: str, strict: bool = False
+) -> tuple[SupportProvider, Match]:
+    """The one provider `name` means and how it matched, else LookupMiss saying why."""
     rows = providers(session, team_id=team_id)
-    found, maybe = match_name([r.name for r in rows], name)
-    if found is None:
-        if not rows:
-            raise NotFound(
-                "The catalog has no providers yet. An admin can add one with "
-                "`/support add provider NAME` or `wgbot catalog import FILE`."
-            )
-        raise NotFound(f"There is no provider `{escape(name[:60])}`." + _did_you_mean(maybe))
-    return next(r for r in rows if r.name == found)
+    if not rows:
+        raise NotFound(
+            "The catalog has no providers yet. An admin can add one with "
+            "`/support add provider NAME` or `wgbot catalog import FILE`."
+        )
+    m = match_name([r.name for r in rows], name)
+    if m.exact or (m.unique and not strict):
+        return rows[m.ids[0]], m
+    if m.several:
+        raise LookupMiss(
+            what="provider",
+            query=name,
+            kind=SEVERAL,
+            choices=[provider_choice(rows[i]) for i in m.ids],
+        )
+    close = [rows[i] for i in (m.ids or m.suggestion_ids)]
+    if close:
+        raise LookupMiss(
+            what="provider",
+            query=name,
+            kind=GUESS,
+            choices=[provider_choice(r) for r in close],
+        )
+    raise LookupMiss(
+        what="provider",
+        query=name,
+        kind=NONE,
+        choices=[],
+        hint="`/support providers` lists them all.",
+    )
+
+
+def likelier_miss(product_miss: NotFound, provider_miss: NotFound) -> NotFound:
+    """The answer for words that are neither a product nor a provider.
+
+    It is about the product, unless only the provider side has names to offer.
+    """
+    offers_provider = isinstance(provider_miss, LookupMiss) and provider_miss.choices
+    offers_product = isinstance(product_miss, LookupMiss) and product_miss.choices
+    return provider_miss if offers_provider and not offers_product else product_miss
+
+
+def provider_choice(p: SupportProvider) -> Choice:
+    return Choice("provider", p.name, f"provider{f', {escape(p.role)}' if p.role else ''}")
 
 
 def provider_exact(session: Session, *, team_id: str, name: str) -> SupportProvider | None:
@@ -201,7 +252,10 @@ def candidates(session: Session, *, team_id: str) -> list[Candidate]:
     rows = session.execute(
         select(
             SupportProduct.id, SupportProduct.name, SupportProduct.aliases, SupportProduct.version
-        ).where(SupportProduct.team_id == team_id)
+        )
+        .where(SupportProduct.team_id == team_id)
+        # Catalog order, so that a list of matches reads the same every time.
+        .order_by(SupportProduct.key)
     ).all()
     return [Candidate(r[0], r[1], tuple(r[2] or ()), r[3]) for r in rows]
 
@@ -210,23 +264,100 @@ def match(session: Session, *, team_id: str, query: str) -> Match:
     return match_product(candidates(session, team_id=team_id), query)
 
 
+def product_choices(
+    session: Session, *, team_id: str, product_ids: list[int], today: date | None = None
+) -> list[Choice]:
+    """Each product with who supports it ("Whamcloud: extended L3"), in the given order."""
+    if not product_ids:
+        return []
+    names: dict[int, str] = {
+        pid: name
+        for pid, name in session.execute(
+            select(SupportProduct.id, SupportProduct.name).where(
+                SupportProduct.team_id == team_id, SupportProduct.id.in_(product_ids)
+            )
+        ).all()
+    }
+    supports: dict[int, list[str]] = {}
+    rows = session.execute(
+        select(SupportAssignment, SupportProvider.name)
+        .join(SupportProvider, SupportProvider.id == SupportAssignment.provider_id)
+        .where(SupportAssignment.team_id == team_id, SupportAssignment.product_id.in_(product_ids))
+        .order_by(SupportAssignment.position, SupportAssignment.id)
+    ).all()
+    for a, provider_name in rows:
+        if today is not None and not (
+            (a.valid_from is None or a.valid_from <= today)
+            and (a.valid_until is None or today <= a.valid_until)
+        ):
+            continue
+        level = f" {a.level}" if a.level else ""
+        supports.setdefault(a.product_id, []).append(
+            f"{escape(provider_name)}: {escape(a.tier)}{level}"
+        )
+    return [
+        Choice("product", names[i], "; ".join(supports.get(i, [])) or "no provider yet")
+        for i in product_ids
+        if i in names
+    ]
+
+
+def _no_products() -> NotFound:
+    return NotFound(
+        "The catalog has no products yet. An admin can add one with "
+        "`/support add product NAME` or `wgbot catalog import FILE`."
+    )
+
+
+#: The most matches a "several" answer lists; more means the name was too short.
+SEVERAL_MAX = 10
+
+
+def _miss(session: Session, team_id: str, m: Match, today: date | None) -> LookupMiss:
+    """The answer for a product query that is a misspelling or matches nothing."""
+    if m.suggestion_ids:
+        return LookupMiss(
+            what="product",
+            query=m.query,
+            kind=GUESS,
+            choices=product_choices(
+                session, team_id=team_id, product_ids=m.suggestion_ids, today=today
+            ),
+        )
+    return LookupMiss(
+        what="product",
+        query=m.query,
+        kind=NONE,
+        choices=[],
+        hint="`/support products` lists them all.",
+    )
+
+
+def _several(
+    session: Session, team_id: str, m: Match, today: date | None, what: str = "product"
+) -> LookupMiss:
+    choices = product_choices(
+        session, team_id=team_id, product_ids=m.ids[:SEVERAL_MAX], today=today
+    )
+    return LookupMiss(
+        what=what,
+        query=m.query,
+        kind=SEVERAL,
+        choices=choices,
+        more=max(0, len(m.ids) - SEVERAL_MAX),
+    )
+
+
 def resolve_products(
-    session: Session, *, team_id: str, query: str
+    session: Session, *, team_id: str, query: str, today: date | None = None
 ) -> tuple[list[SupportProduct], Match]:
-    """Products named by `query` (best first); NotFound with suggestions when none."""
+    """Products named by `query` (one, or all of several); LookupMiss when none."""
     cands = candidates(session, team_id=team_id)
     if not cands:
-        raise NotFound(
-            "The catalog has no products yet. An admin can add one with "
-            "`/support add product NAME` or `wgbot catalog import FILE`."
-        )
+        raise _no_products()
     m = match_product(cands, query)
     if not m.found:
-        raise NotFound(
-            f"No product matches `{escape(query[:60])}`."
-            + _did_you_mean(m.suggestions or [])
-            + ("" if m.suggestions else " `/support products` lists them all.")
-        )
+        raise _miss(session, team_id, m, today)
     rows = {
         p.id: p for p in session.scalars(select(SupportProduct).where(SupportProduct.id.in_(m.ids)))
     }
@@ -236,17 +367,17 @@ def resolve_products(
 def resolve_product(
     session: Session, *, team_id: str, query: str, strict: bool = False
 ) -> SupportProduct:
-    """Exactly one product, or an error naming the choices; `strict` refuses guesses."""
+    """Exactly one product, or LookupMiss naming the choices; `strict` refuses partial names."""
     found, m = resolve_products(session, team_id=team_id, query=query)
-    if strict and m.how not in ("exact", "version"):
-        raise NotFound(
-            f"No product is named `{escape(query[:60])}`."
-            + _did_you_mean([p.name for p in found[:3]])
-        )
-    if len(found) > 1:
-        names = [p.name for p in found[:4]]
-        raise NotFound(
-            f"`{escape(query[:60])}` could mean several products." + _did_you_mean(names)
+    if m.several:
+        raise _several(session, team_id, m, None)
+    if strict and not m.exact:
+        # "lustr" names one product, but a write should not rest on a partial name.
+        raise LookupMiss(
+            what="product",
+            query=query,
+            kind=GUESS,
+            choices=product_choices(session, team_id=team_id, product_ids=m.ids),
         )
     return found[0]
 
@@ -279,7 +410,7 @@ def product_and_provider(
         return prod, prov
     if len(names) < 2:
         raise UsageError("Name a product and a provider.", usage=usage)
-    prov = find_provider(session, team_id=team_id, name=names[-1])
+    prov = find_provider(session, team_id=team_id, name=names[-1], strict=True)
     prod = resolve_product(session, team_id=team_id, query=" ".join(names[:-1]), strict=True)
     return prod, prov
 
@@ -457,43 +588,101 @@ class LookupEntry:
 
 
 @dataclass(frozen=True)
-class Lookup:
-    """The answer to "who supports X": how the name matched, the best products, the rest."""
-
-    how: str
-    entries: list[LookupEntry]
-    more: int
-
-
-def lookup(session: Session, *, team_id: str, query: str, today: date, limit: int = 5) -> Lookup:
-    """The products a typed name means (NotFound with suggestions) and their support."""
-    found, m = resolve_products(session, team_id=team_id, query=query)
-    entries = [
-        LookupEntry(p, support_for(session, team_id=team_id, product_id=p.id, today=today))
-        for p in found[:limit]
-    ]
-    return Lookup(m.how, entries, len(found) - len(entries))
-
-
-@dataclass(frozen=True)
 class ProviderDetails:
-    """A provider as `/support provider` shows it."""
+    """A provider as `/support provider` shows it, and how its name matched."""
 
     provider: SupportProvider
     assignments: list[tuple[SupportAssignment, SupportProduct]]
     tiers: dict[str, TierInfo]
     open_count: int
+    how: str = "exact"
 
 
-def provider_details(session: Session, *, team_id: str, name: str) -> ProviderDetails:
-    """A provider by typed name (NotFound with suggestions), its products and open issues."""
-    p = find_provider(session, team_id=team_id, name=name)
+@dataclass(frozen=True)
+class Lookup:
+    """The answer to "who supports X": one product (or a provider) and how it matched.
+
+    `how` is exact | version | prefix | words for the product in `entries`, or
+    "provider" when the name is a provider's (`provider.how` says how it matched).
+    Anything else (several matches, a misspelling, nothing) is a LookupMiss.
+    """
+
+    how: str
+    entries: list[LookupEntry]
+    provider: ProviderDetails | None = None
+
+
+def _details(session: Session, team_id: str, p: SupportProvider, how: str) -> ProviderDetails:
     return ProviderDetails(
         provider=p,
         assignments=assignments_of_provider(session, team_id=team_id, provider_id=p.id),
         tiers={t.name: t for t in tiers(session, team_id=team_id)},
         open_count=open_issue_counts(session, team_id=team_id).get(p.id, 0),
+        how=how,
     )
+
+
+def lookup(session: Session, *, team_id: str, query: str, today: date) -> Lookup:
+    """What a typed name means, products first then providers; LookupMiss unless exactly one.
+
+    An exact product name or alias wins, then an exact provider name, then a product
+    with a fitting version; partial names count products and providers together, so
+    "f5" lists F5's products and the F5 team rather than picking one.
+    """
+    cands = candidates(session, team_id=team_id)
+    provs = providers(session, team_id=team_id)
+    if not cands and not provs:
+        raise _no_products()
+    pm = match_product(cands, query)
+    vm = match_name([p.name for p in provs], query)
+
+    def product_answer() -> Lookup:
+        (product,) = session.scalars(select(SupportProduct).where(SupportProduct.id == pm.ids[0]))
+        entry = LookupEntry(
+            product, support_for(session, team_id=team_id, product_id=product.id, today=today)
+        )
+        return Lookup(pm.how, [entry])
+
+    if pm.how == "exact" or (pm.how == "version" and pm.found):
+        if pm.unique:
+            return product_answer()
+        raise _several(session, team_id, pm, today)
+    if vm.exact:
+        return Lookup("provider", [], _details(session, team_id, provs[vm.ids[0]], "exact"))
+    if pm.found or vm.found:
+        if len(pm.ids) + len(vm.ids) == 1:
+            if pm.found:
+                return product_answer()
+            return Lookup("provider", [], _details(session, team_id, provs[vm.ids[0]], vm.how))
+        choices = product_choices(
+            session, team_id=team_id, product_ids=pm.ids[:SEVERAL_MAX], today=today
+        )
+        choices += [provider_choice(provs[i]) for i in vm.ids[: SEVERAL_MAX - len(choices)]]
+        raise LookupMiss(
+            what="product" if pm.found else "provider",
+            query=query,
+            kind=SEVERAL,
+            choices=choices,
+            more=len(pm.ids) + len(vm.ids) - len(choices),
+        )
+    close = product_choices(
+        session, team_id=team_id, product_ids=pm.suggestion_ids, today=today
+    ) + [provider_choice(provs[i]) for i in vm.suggestion_ids]
+    if close:
+        raise LookupMiss(what="product or provider", query=query, kind=GUESS, choices=close[:4])
+    raise LookupMiss(
+        what="product or provider",
+        query=query,
+        kind=NONE,
+        choices=[],
+        hint="`/support products` and `/support providers` list them all.",
+    )
+
+
+def provider_details(session: Session, *, team_id: str, name: str) -> ProviderDetails:
+    """A provider by typed name (LookupMiss unless exactly one), its products and issues."""
+    p, m = match_providers(session, team_id=team_id, name=name)
+    return _details(session, team_id, p, m.how)
 
 
 def providers_with_counts(

@@ -13,10 +13,11 @@ from datetime import date
 from typing import Any
 
 import yaml
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.support import catalog
-from bot.support.models import SupportProduct, SupportProvider
+from bot.support import business_hours, catalog, clocks
+from bot.support.models import SupportProduct, SupportProvider, SupportTier
 from bot.support.vocab import (
     ALIAS_MAX,
     DEFAULT_TIERS,
@@ -56,6 +57,9 @@ class TierSpec:
     description: str | None = None
     response: dict[str, int] | None = None
     resolution: dict[str, int] | None = None
+    # `calendar:` given: a stored calendar, or None for `calendar: none` (24×7).
+    calendar_given: bool = False
+    calendar: dict[str, Any] | None = None
 
 
 @dataclass
@@ -68,6 +72,8 @@ class ProviderSpec:
     escalation: list[str] = field(default_factory=list)
     url: str | None = None
     channel_line: int | None = None
+    calendar_given: bool = False
+    calendar: dict[str, Any] | None = None
 
 
 @dataclass
@@ -232,8 +238,39 @@ def parse_catalog(text: str) -> CatalogDoc:
     return doc
 
 
+def _calendar(r: _Reader, node: yaml.Node) -> dict[str, Any] | None:
+    """`calendar:` (zone, days, hours, holidays) as stored, or None for `none`."""
+    if isinstance(node, yaml.ScalarNode) and str(node.value).strip().lower() in ("none", "24x7"):
+        return None
+    f = r.mapping(node, "a calendar", ("zone", "days", "hours", "holidays"), ("zone",))
+    if f is None or "zone" not in f:
+        return None
+    days_node = f.get("days")
+    if isinstance(days_node, yaml.SequenceNode):
+        days = ",".join(r.texts(days_node, "the days", 20))
+    else:
+        days = (r.text(days_node, "the days", 40) or "") if days_node else "mon-fri"
+    try:
+        if not days.strip() or days.strip().lower() == "none":
+            raise business_hours.CalendarError(
+                "the calendar has no working days; name at least one (e.g. mon-fri)."
+            )
+        cal = business_hours.make(
+            zone=r.text(f.get("zone"), "the zone", 64) or "",
+            days=days,
+            hours=r.text(f.get("hours"), "the hours", 40) or "09:00-17:00",
+            holidays=r.text(f.get("holidays"), "the holidays", 20),
+        )
+    except business_hours.CalendarError as exc:
+        r.fail(node, str(exc).replace("`", "'"))
+        return None
+    return cal.to_json()
+
+
 def _tier(r: _Reader, node: yaml.Node, doc: CatalogDoc) -> None:
-    f = r.mapping(node, "a tier", ("name", "description", "response", "resolution"), ("name",))
+    f = r.mapping(
+        node, "a tier", ("name", "description", "response", "resolution", "calendar"), ("name",)
+    )
     if f is None:
         return
     name = r.vocab(f.get("name"), "the tier name", parse_tier_name)
@@ -246,6 +283,8 @@ def _tier(r: _Reader, node: yaml.Node, doc: CatalogDoc) -> None:
             r.text(f.get("description"), "the description", 1000),
             r.targets(f.get("response"), "response"),
             r.targets(f.get("resolution"), "resolution"),
+            "calendar" in f,
+            _calendar(r, f["calendar"]) if "calendar" in f else None,
         )
     )
 
@@ -268,7 +307,7 @@ def _provider(r: _Reader, node: yaml.Node, doc: CatalogDoc) -> None:
     f = r.mapping(
         node,
         "a provider",
-        ("name", "role", "collaboration", "channel", "escalation", "url"),
+        ("name", "role", "collaboration", "channel", "escalation", "url", "calendar"),
         ("name",),
     )
     if f is None:
@@ -299,6 +338,8 @@ def _provider(r: _Reader, node: yaml.Node, doc: CatalogDoc) -> None:
             escalation,
             url,
             _line(f["channel"]) if "channel" in f else None,
+            "calendar" in f,
+            _calendar(r, f["calendar"]) if "calendar" in f else None,
         )
     )
 
@@ -457,6 +498,10 @@ def apply_catalog(session: Session, *, team_id: str, doc: CatalogDoc) -> ImportS
             resolution=t.resolution,
             replace=True,
         )
+        if t.calendar_given:
+            clocks.set_calendar(
+                session, team_id=team_id, tier=t.name, calendar=business_hours.from_json(t.calendar)
+            )
     added = updated = 0
     by_key: dict[str, SupportProvider] = dict(db_providers)
     for p in doc.providers:
@@ -470,6 +515,8 @@ def apply_catalog(session: Session, *, team_id: str, doc: CatalogDoc) -> ImportS
             escalation=p.escalation,
             url=p.url,
         )
+        if p.calendar_given:
+            row.calendar = p.calendar
         by_key[row.key] = row
         added, updated = added + created, updated + (not created)
     p_added = p_updated = assignments = 0
@@ -527,6 +574,10 @@ def export_catalog(session: Session, *, team_id: str) -> str:
             }
             for t in custom
         ]
+        tier_calendars = _tier_calendars(session, team_id)
+        for d in out["tiers"]:
+            if d["name"] in tier_calendars:
+                d["calendar"] = tier_calendars[d["name"]]
     out["providers"] = [_provider_dict(p) for p in catalog.providers(session, team_id=team_id)]
     out["products"] = [
         _product_dict(session, team_id, p) for p in catalog.products(session, team_id=team_id)
@@ -542,7 +593,30 @@ def _provider_dict(p: SupportProvider) -> dict[str, Any]:
             d[key] = getattr(p, key)
     if p.escalation:
         d["escalation"] = list(p.escalation)
+    if p.calendar:
+        d["calendar"] = _calendar_dict(p.calendar)
     return d
+
+
+def _calendar_dict(stored: dict[str, Any]) -> dict[str, Any]:
+    """A stored calendar as the file writes it (days as names, e.g. mon,tue,wed)."""
+    d: dict[str, Any] = {
+        "zone": stored["zone"],
+        "days": ",".join(business_hours.DAY_NAMES[int(i)] for i in stored["days"]),
+        "hours": stored["hours"],
+    }
+    if stored.get("holidays"):
+        d["holidays"] = stored["holidays"]
+    return d
+
+
+def _tier_calendars(session: Session, team_id: str) -> dict[str, dict[str, Any]]:
+    rows = session.execute(
+        select(SupportTier.name, SupportTier.calendar).where(
+            SupportTier.team_id == team_id, SupportTier.calendar.is_not(None)
+        )
+    ).all()
+    return {name: _calendar_dict(cal) for name, cal in rows if cal}
 
 
 def _product_dict(session: Session, team_id: str, p: SupportProduct) -> dict[str, Any]:

@@ -9,10 +9,10 @@ Also what `/issue` decides beyond parsing: which product a typed or picked name 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import false, func, select, true
+from sqlalchemy import false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from bot.directory import Directory
@@ -20,15 +20,14 @@ from bot.errors import Conflict, NotFound, UsageError
 from bot.grammar import as_number
 from bot.models import Workspace
 from bot.services.common import next_number
-from bot.support import cards, catalog
+from bot.support import cards, catalog, clocks
+from bot.support.misses import LookupMiss
 from bot.support.models import SupportIssue, SupportIssueEvent, SupportProduct, SupportProvider
 from bot.support.vocab import DEFAULT_SEVERITY, DESCRIPTION_MAX, SEVERITIES, TITLE_MAX
 
 OPEN_STATUSES = ("open", "acknowledged")
 LIST_LIMIT = 20
 COUNT_CAP = 1000
-# The warning comes when this share of the first-response window has passed.
-WARN_AT_SHARE = 0.75
 COMMENT_MAX = 2000
 
 
@@ -99,7 +98,11 @@ def file_issue(
     )
     response_min = support.tier.response_minutes(new.severity) if support else None
     resolution_min = support.tier.resolution_minutes(new.severity) if support else None
-    response_due = now + timedelta(minutes=response_min) if response_min else None
+    # Business time when the provider (or else the tier) has a calendar; else wall clock.
+    cal = clocks.calendar_for(
+        session, team_id=team_id, provider=provider, tier=support.tier.name if support else None
+    )
+    due = clocks.deadlines(cal, now=now, response_min=response_min, resolution_min=resolution_min)
     issue = SupportIssue(
         team_id=team_id,
         number=next_number(session, team_id=team_id, name="support_issue"),
@@ -121,9 +124,10 @@ def file_issue(
         source_link=new.source_link,
         created_at=now,
         updated_at=now,
-        response_due=response_due,
-        resolution_due=now + timedelta(minutes=resolution_min) if resolution_min else None,
-        warn_at=now + timedelta(minutes=response_min * WARN_AT_SHARE) if response_min else None,
+        response_due=due.response_due,
+        resolution_due=due.resolution_due,
+        warn_at=due.warn_at,
+        sla_calendar=cal.to_json() if cal else None,
     )
     session.add(issue)
     session.flush()
@@ -146,7 +150,8 @@ def file_by_name(
     now: datetime,
 ) -> SupportIssue:
     """File an issue about the product a typed name means (NotFound with suggestions)."""
-    found = catalog.resolve_product(session, team_id=team_id, query=product)
+    # Filing writes: a partial name is offered back ("did you mean"), never filed against.
+    found = catalog.resolve_product(session, team_id=team_id, query=product, strict=True)
     return file_issue(
         session,
         team_id=team_id,
@@ -197,7 +202,11 @@ def check_form(session: Session, *, team_id: str, form: IssueForm) -> NewIssue:
     else:
         # The text field (too many products for a picker): a name, as `/issue file` reads it.
         try:
-            product_id = catalog.resolve_product(session, team_id=team_id, query=raw_product).id
+            product_id = catalog.resolve_product(
+                session, team_id=team_id, query=raw_product, strict=True
+            ).id
+        except LookupMiss as miss:
+            errors["product"] = miss.short()
         except NotFound as exc:
             errors["product"] = str(exc)[:150]
     if form.severity not in SEVERITIES:
@@ -329,24 +338,36 @@ def comment(session: Session, *, issue: SupportIssue, actor: str, text: str, now
 
 
 def close(
-    session: Session, *, issue: SupportIssue, actor: str, resolution: str, now: datetime
+    session: Session,
+    *,
+    issue: SupportIssue,
+    actor: str,
+    resolution: str,
+    now: datetime,
+    withdrawn: bool = False,
 ) -> bool:
+    """Close; `withdrawn` when its reporter takes it back (the provider never answered)."""
     if issue.status == "closed":
         return False
     issue.status = "closed"
     issue.is_open = False
     issue.closed_at = now
     issue.warn_at = None
+    # A closed issue waits for nobody; reopened, its clock runs again.
+    issue.waiting_since = None
+    issue.waiting_reason = None
     # Closing answers the filer too: an issue closed unanswered got its response now.
-    if issue.first_response_at is None:
+    # A withdrawal is no answer from the provider: its response stays unrecorded.
+    if issue.first_response_at is None and not withdrawn:
         issue.first_response_at = now
     issue.resolution = resolution.strip()[:COMMENT_MAX] or None
+    verb = "withdrawn by the reporter" if withdrawn else "closed"
     _changed(
         session,
         issue,
         actor,
         "closed",
-        f"closed: {issue.resolution}" if issue.resolution else "closed",
+        f"{verb}: {issue.resolution}" if issue.resolution else verb,
         now,
     )
     return True
@@ -365,9 +386,55 @@ def reopen(session: Session, *, issue: SupportIssue, actor: str, now: datetime) 
 
 @dataclass(frozen=True)
 class IssuePage:
+    """One page of a list: its rows, the count of all it lists, and where it is."""
+
     rows: list[SupportIssue]
     total: int
     scope: str
+    page: int = 1
+    before: int | None = None
+    # Numbers of the rows whose first response is overdue, and how many the list has.
+    overdue: frozenset[int] = frozenset()
+    overdue_total: int = 0
+    has_more: bool = False
+    limit: int = LIST_LIMIT
+
+    @property
+    def first_index(self) -> int:
+        """The position of the page's first row in the whole list (1-based)."""
+        return (self.page - 1) * self.limit + 1
+
+
+def is_overdue(issue: SupportIssue, now: datetime) -> bool:
+    """Nobody answered and the first-response deadline has passed (what escalates)."""
+    return issue.status == "open" and issue.response_due is not None and issue.response_due <= now
+
+
+def _overdue_conds(now: datetime) -> list[Any]:
+    # The range of ix_support_issues_due (status, response_due): what the SLA job reads.
+    return [
+        SupportIssue.status == "open",
+        SupportIssue.response_due.is_not(None),
+        SupportIssue.response_due <= now,
+    ]
+
+
+def _not_overdue(now: datetime) -> Any:
+    return or_(
+        SupportIssue.status != "open",
+        SupportIssue.response_due.is_(None),
+        SupportIssue.response_due > now,
+    )
+
+
+def check_page(page: int, limit: int = LIST_LIMIT) -> None:
+    if page < 1:
+        raise UsageError("Pages start at 1.")
+    if (page - 1) * limit >= COUNT_CAP:
+        raise UsageError(
+            f"A list shows at most {COUNT_CAP // limit} pages; to go further back, "
+            "say `before #N` (the issues filed before #N).",
+        )
 
 
 def list_issues(
@@ -379,33 +446,98 @@ def list_issues(
     product_id: int | None = None,
     provider_id: int | None = None,
     limit: int = LIST_LIMIT,
+    page: int = 1,
+    before: int | None = None,
+    now: datetime | None = None,
 ) -> IssuePage:
-    """Newest first, at most `limit` rows, with the total count of matching issues.
+    """A page of issues with the total count: open ones overdue first (longest overdue
+    first), then newest first; `before` keeps the issues numbered below it.
 
-    Every query below is one range of an index ending in `number`, so the cost
-    depends on the page size and the count, not on how many issues exist.
+    Every query below is one range of an index (ending in `number`, or the SLA job's
+    (status, response_due)), so the cost depends on the page and the count, not on
+    how many issues exist.
     """
+    check_page(page, limit)
     where = [SupportIssue.team_id == team_id]
     if product_id is not None:
         where.append(SupportIssue.product_id == product_id)
     if provider_id is not None:
         where.append(SupportIssue.provider_id == provider_id)
+    if before is not None:
+        where.append(SupportIssue.number < before)
     if scope == "mine":
-        return _list_mine(session, where=where, user_id=user_id or "", limit=limit)
-    if scope in ("open", "closed"):
-        ranges = [[*where, SupportIssue.is_open == (true() if scope == "open" else false())]]
-    elif len(where) > 1:
-        # Filtered "all": the open and the closed range of the filter's index, merged.
-        ranges = [[*where, SupportIssue.is_open == flag] for flag in (true(), false())]
+        mine = user_id or ""
+        ranges = [
+            [*where, SupportIssue.reporter == mine, SupportIssue.is_open == true()],
+            [
+                *where,
+                SupportIssue.assignee == mine,
+                SupportIssue.is_open == true(),
+                SupportIssue.reporter != mine,
+            ],
+        ]
+        total = sum(_count_where(session, r, cap=COUNT_CAP) for r in ranges)
     else:
-        ranges = [where]
+        if scope in ("open", "closed"):
+            ranges = [[*where, SupportIssue.is_open == (true() if scope == "open" else false())]]
+        elif len(where) > 1:
+            # Filtered "all": the open and the closed range of the filter's index, merged.
+            ranges = [[*where, SupportIssue.is_open == flag] for flag in (true(), false())]
+        else:
+            ranges = [where]
+        total = _total(session, where=where, scope=scope)
+    offset = (page - 1) * limit
+    # One more than the page: whether there is a next one.
+    need = offset + limit + 1
+    overdue_rows: list[SupportIssue] = []
+    overdue_total = 0
+    if scope in ("open", "mine") and now is not None:
+        overdue_rows = _most_overdue(session, [[*r, *_overdue_conds(now)] for r in ranges], need)
+        overdue_total = sum(
+            _count_where(session, [*r, *_overdue_conds(now)], cap=COUNT_CAP) for r in ranges
+        )
+        ranges = [[*r, _not_overdue(now)] for r in ranges]
+    rows = overdue_rows + _newest(session, ranges, need - len(overdue_rows))
+    shown = rows[offset : offset + limit]
+    if page > 1 and not shown:
+        pages = max(1, -(-min(total, COUNT_CAP) // limit))
+        raise UsageError(
+            f"There is no page {page}: this list has {pages} page{'s' if pages > 1 else ''}.",
+        )
     return IssuePage(
-        _newest(session, ranges, limit), _total(session, where=where, scope=scope), scope
+        rows=shown,
+        total=total,
+        scope=scope,
+        page=page,
+        before=before,
+        overdue=frozenset(i.number for i in shown if now is not None and is_overdue(i, now)),
+        overdue_total=overdue_total,
+        has_more=len(rows) > offset + limit,
+        limit=limit,
     )
+
+
+def _most_overdue(session: Session, ranges: list[list[Any]], limit: int) -> list[SupportIssue]:
+    """The `limit` most overdue issues over some ranges, longest overdue first."""
+    rows: dict[int, SupportIssue] = {}
+    for conds in ranges:
+        for issue in session.scalars(
+            select(SupportIssue)
+            .where(*conds)
+            # Equal deadlines: the one filed first has waited longest. By id, which
+            # the index holds after response_due in SQLite: no sort.
+            .order_by(SupportIssue.response_due, SupportIssue.id)
+            .limit(limit)
+        ):
+            rows[issue.number] = issue
+    ordered = sorted(rows.values(), key=lambda i: (i.response_due, i.id))
+    return ordered[:limit]
 
 
 def _newest(session: Session, ranges: list[list[Any]], limit: int) -> list[SupportIssue]:
     """The newest `limit` issues over some index ranges, each read newest-first."""
+    if limit <= 0:
+        return []
     rows: dict[int, SupportIssue] = {}
     for conds in ranges:
         for issue in session.scalars(
@@ -428,7 +560,7 @@ def _count_where(session: Session, conds: list[Any], cap: int | None = None) -> 
 def _total(session: Session, *, where: list[Any], scope: str) -> int:
     """The count for a list's header; over COUNT_CAP it is COUNT_CAP + 1 ("more than")."""
     if len(where) > 1:
-        # A product or provider filter: count at most COUNT_CAP + 1 index entries.
+        # A filter: count at most COUNT_CAP + 1 index entries.
         conds = list(where)
         if scope in ("open", "closed"):
             conds.append(SupportIssue.is_open == (true() if scope == "open" else false()))
@@ -440,20 +572,6 @@ def _total(session: Session, *, where: list[Any], scope: str) -> int:
     everything = int(session.scalar(select(func.max(SupportIssue.number)).where(*where)) or 0)
     # Closed issues are the many: count the few open ones and subtract.
     return everything if scope == "all" else everything - open_count
-
-
-def _list_mine(session: Session, *, where: list[Any], user_id: str, limit: int) -> IssuePage:
-    """Open issues filed by or assigned to the user: two index ranges merged."""
-    filed = [*where, SupportIssue.reporter == user_id, SupportIssue.is_open == true()]
-    taken = [
-        *where,
-        SupportIssue.assignee == user_id,
-        SupportIssue.is_open == true(),
-        SupportIssue.reporter != user_id,
-    ]
-    newest = _newest(session, [filed, taken], limit)
-    total = _count_where(session, filed) + _count_where(session, taken)
-    return IssuePage(newest, total, "mine")
 
 
 def names_for(
@@ -496,8 +614,8 @@ def list_filter(
     """The product and provider named by `[product] [provider]` (either may be missing).
 
     A provider is named exactly, at the end; a product as lookups read it. Words that
-    are neither: NotFound about the product (with suggestions), unless they are a
-    provider's name with a typo.
+    are neither: NotFound about the product (with suggestions), or about the provider
+    when only a provider's name is close.
     """
     if not words:
         return None, None
@@ -516,8 +634,8 @@ def list_filter(
     except NotFound as not_a_product:
         try:
             found = catalog.find_provider(session, team_id=team_id, name=whole)
-        except NotFound:
-            raise not_a_product from None
+        except NotFound as not_a_provider:
+            raise catalog.likelier_miss(not_a_product, not_a_provider) from None
         return None, found
     return product, None
 
@@ -540,16 +658,24 @@ def find_issues(
     scope: str = "open",
     user_id: str | None = None,
     filter_words: list[str] | None = None,
+    page: int = 1,
+    before: int | None = None,
+    now: datetime | None = None,
 ) -> IssueListing:
-    """`/issue list`: resolve the filter words (see `list_filter`), then list newest first."""
+    """`/issue list`: resolve the filter words (see `list_filter`), then one page of the
+    list (see `list_issues`: overdue first when `now` is given)."""
+    check_page(page)
     product, provider = list_filter(session, team_id=team_id, words=filter_words or [])
-    page = list_issues(
+    found = list_issues(
         session,
         team_id=team_id,
         scope=scope,
         user_id=user_id,
         product_id=product.id if product else None,
         provider_id=provider.id if provider else None,
+        page=page,
+        before=before,
+        now=now,
     )
-    names, providers = names_for(session, team_id=team_id, issues=page.rows)
-    return IssueListing(page, product, provider, names, providers)
+    names, providers = names_for(session, team_id=team_id, issues=found.rows)
+    return IssueListing(found, product, provider, names, providers)

@@ -1,24 +1,81 @@
-"""Finding a product from what a member typed: names, aliases, versions and typos.
+"""Finding products and providers from what a member typed, without guessing silently.
 
-Pure functions over plain data, so the rules are easy to test: exact name or alias
-first, then the same without a trailing version ("Lustre 2.14" -> "lustre"), then
-prefixes and whole words ("lustr", "lbaas"), then difflib's close matches.
+Pure functions over plain data, so the rules are easy to test. A query is compared
+with every name and alias in its folded form (lower case, accents and dashes gone,
+single spaces), in this order:
+
+1. exact: the folded query is a name or alias. One product: the answer; several
+   (an alias two products share): all of them, and none is picked.
+2. version: "Lustre 2.15.3" is the product called "lustre" whose version fits 2.15.
+   When no such product's version fits, the query is treated as a misspelling.
+3. partial: every word of the query starts a word of the name ("lustr", "f5",
+   "openstack lbaas"). One product: the answer, said to be a partial match; several:
+   all of them, and none is picked.
+4. close: a misspelling. Nothing is answered; the close names are offered as
+   "did you mean". Close means an optimal-string-alignment (Damerau-Levenshtein)
+   distance of at most `allowed_typos(len(word))`: none below 4 characters, 1 for 4,
+   2 from 5 on, for the whole name or for each typed word against a word of the name
+   (or its start), at most 2 in all. Anything further is "no match" with no suggestion.
 """
 
 from __future__ import annotations
 
-import difflib
 import re
+import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.support.vocab import normalize
 
 _VERSION = re.compile(r"^v?\d+(?:[.\-]\w+)*$", re.IGNORECASE)
+#: A partial match needs this many typed characters: one letter names nothing.
+MIN_PARTIAL = 2
+#: The most typos a suggestion may be away from what was typed, in all.
+MAX_TYPOS = 2
+
+
+@lru_cache(maxsize=8192)
+def fold(text: str) -> str:
+    """The comparison form: normalized, without accents, dashes and underscores as spaces."""
+    decomposed = unicodedata.normalize("NFKD", normalize(text))
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.replace("-", " ").replace("_", " ").split())
+
+
+def allowed_typos(length: int) -> int:
+    """How many typos a typed word of `length` characters may hold and still be close."""
+    if length < 4:
+        return 0
+    return 1 if length == 4 else 2
+
+
+# Catalog words repeat ("openstack", "plugin"), and so do the words members type.
+@lru_cache(maxsize=65536)
+def typo_distance(a: str, b: str, limit: int) -> int:
+    """Optimal string alignment distance, or limit + 1 as soon as it must exceed `limit`."""
+    if abs(len(a) - len(b)) > limit:
+        return limit + 1
+    if a == b:
+        return 0
+    prev2: list[int] = []
+    prev = list(range(len(b) + 1))
+    for i in range(1, len(a) + 1):
+        cur = [i] + [0] * len(b)
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                cur[j] = min(cur[j], prev2[j - 2] + 1)
+        # A transposition reaches back two rows, so both must already be over the limit.
+        if min(cur) > limit and min(prev) >= limit:
+            return limit + 1
+        prev2, prev = prev, cur
+    return min(prev[-1], limit + 1)
 
 
 @dataclass(frozen=True)
 class Candidate:
-    """What the matcher needs to know of a product."""
+    """What the matcher needs to know of a product (or a provider: no aliases)."""
 
     id: int
     name: str
@@ -26,19 +83,28 @@ class Candidate:
     version: str | None = None
 
     def key_forms(self) -> list[str]:
-        out = [normalize(self.name)]
-        out += [normalize(a) for a in self.aliases if normalize(a)]
+        out: list[str] = []
+        for raw in (self.name, *self.aliases):
+            k = fold(raw)
+            if k and k not in out:
+                out.append(k)
         return out
 
 
 @dataclass
 class Match:
-    """The products a query names (best first), how they matched, and suggestions."""
+    """What a query names: the candidates it answers for (best first), or close names.
+
+    `how` is exact | version | prefix | words | none. With several ids nothing is
+    picked: the caller lists them all. With none, `suggestions` holds the names that
+    are close to a misspelt query (empty when nothing is genuinely close).
+    """
 
     query: str
     ids: list[int] = field(default_factory=list)
-    how: str = "none"  # exact | version | prefix | words | fuzzy | none
+    how: str = "none"
     suggestions: list[str] = field(default_factory=list)
+    suggestion_ids: list[int] = field(default_factory=list)
 
     @property
     def found(self) -> bool:
@@ -48,136 +114,146 @@ class Match:
     def unique(self) -> bool:
         return len(self.ids) == 1
 
+    @property
+    def several(self) -> bool:
+        return len(self.ids) > 1
+
+    @property
+    def exact(self) -> bool:
+        """One candidate, named by its name, an alias, or its name and a fitting version."""
+        return self.unique and self.how in ("exact", "version")
+
+    @property
+    def partial(self) -> bool:
+        return self.how in ("prefix", "words")
+
 
 def split_version(query: str) -> tuple[str, str | None]:
     """("lustre 2.15.3" -> ("lustre", "2.15.3")); the version is the trailing number-ish word."""
     words = normalize(query).split()
     if len(words) >= 2 and _VERSION.match(words[-1]):
-        return " ".join(words[:-1]), words[-1].lstrip("v")
-    return " ".join(words), None
+        return fold(" ".join(words[:-1])), words[-1].lstrip("v")
+    return fold(" ".join(words)), None
 
 
-def _prefer_version(cands: list[Candidate], version: str | None) -> list[Candidate]:
-    """Order candidates so that the one whose version fits the asked version comes first."""
-    if not version or len(cands) < 2:
-        return cands
+def _version_of(c: Candidate) -> str:
+    v = (c.version or "").lower().lstrip("v")
+    if not v:
+        for word in reversed(normalize(c.name).split()):
+            if _VERSION.match(word):
+                return word.lstrip("v")
+    return v
 
-    def score(c: Candidate) -> int:
-        v = (c.version or "").lower()
-        if not v:
-            for word in reversed(normalize(c.name).split()):
-                if _VERSION.match(word):
-                    v = word.lstrip("v")
-                    break
-        if not v:
-            return 0
-        if v == version:
-            return 3
-        if version.startswith(v + ".") or v.startswith(version + "."):
-            return 2
-        return 0
 
-    best = max(score(c) for c in cands)
-    if best == 0:
-        return cands
-    return [c for c in cands if score(c) == best]
+def _fits(have: str, asked: str) -> int:
+    """3: the same version; 2: one is a release of the other (2.15 and 2.15.3); 0: neither."""
+    if have == asked:
+        return 3
+    if asked.startswith(have + ".") or have.startswith(asked + "."):
+        return 2
+    return 0
+
+
+def _by_version(cands: list[Candidate], version: str) -> list[Candidate]:
+    """The candidates whose version fits `version` best, else the unversioned ones."""
+    scored = [(_fits(_version_of(c), version) if _version_of(c) else 0, c) for c in cands]
+    best = max(s for s, _ in scored)
+    if best > 0:
+        return [c for s, c in scored if s == best]
+    return [c for c in cands if not _version_of(c)]
+
+
+def _starts_words(q: str, key: str) -> bool:
+    """Every typed word starts some word of `key` ("f5 lbaas" in "f5 openstack lbaasv2")."""
+    kw = key.split()
+    return all(any(w2.startswith(w) for w2 in kw) for w in q.split())
+
+
+def closeness(q: str, key: str) -> tuple[int, int] | None:
+    """How close a folded query is to a folded key as a misspelling: (kind, typos), or None.
+
+    Kind 0 is the whole name, kind 1 word by word; lower is closer. Exact and partial
+    matches are not misspellings and are found before this is asked.
+    """
+    whole = typo_distance(q, key, min(allowed_typos(len(q)), MAX_TYPOS))
+    if whole <= allowed_typos(len(q)):
+        return (0, whole)
+    total = 0
+    for w in q.split():
+        limit = allowed_typos(len(w))
+        best = limit + 1
+        for kw in key.split():
+            if kw == w or (len(w) >= MIN_PARTIAL and kw.startswith(w)):
+                best = 0
+                break
+            if limit:
+                best = min(best, typo_distance(w, kw, limit), typo_distance(w, kw[: len(w)], limit))
+        if best > limit:
+            return None
+        total += best
+    if 0 < total <= MAX_TYPOS:
+        return (1, total)
+    return None
+
+
+def close_names(candidates: list[Candidate], query: str, n: int = 3) -> list[tuple[int, str]]:
+    """Up to `n` candidates (id, name) whose name or alias is a close misspelling of `query`."""
+    q = fold(query)
+    if not q:
+        return []
+    scored: list[tuple[tuple[int, int], str, int]] = []
+    for c in candidates:
+        scores = [s for k in c.key_forms() if (s := closeness(q, k)) is not None]
+        if scores:
+            scored.append((min(scores), c.name.lower(), c.id))
+    scored.sort()
+    names = {c.id: c.name for c in candidates}
+    return [(cid, names[cid]) for _, _, cid in scored[:n]]
 
 
 def match_product(candidates: list[Candidate], query: str) -> Match:
-    """Which products `query` names; with none, up to three "did you mean" names."""
-    q = normalize(query)
+    """Which candidates `query` names (see the module docstring for the order of rules)."""
+    q = fold(query)
     result = Match(query=query)
     if not q or not candidates:
         return result
-
-    def hits(pred: object) -> list[Candidate]:
-        return [c for c in candidates if any(pred(k) for k in c.key_forms())]  # type: ignore[operator]
-
-    exact = hits(lambda k: k == q)
+    forms = [(c, c.key_forms()) for c in candidates]
+    exact = [c for c, keys in forms if q in keys]
     if exact:
         result.ids, result.how = [c.id for c in exact], "exact"
         return result
-    base, version = split_version(q)
-    if version:
-        by_base = hits(lambda k: k == base or split_version(k)[0] == base)
+    base, version = split_version(query)
+    if version and base:
+        by_base = [
+            c for c, keys in forms if any(k == base or split_version(k)[0] == base for k in keys)
+        ]
         if by_base:
-            chosen = _prefer_version(by_base, version)
-            result.ids, result.how = [c.id for c in chosen], "version"
+            fitting = _by_version(by_base, version)
+            if fitting:
+                result.ids, result.how = [c.id for c in fitting], "version"
+            else:
+                # "lustre 3.0" when the catalog has 2.12 and 2.15: not an answer.
+                result.suggestion_ids = [c.id for c in by_base[:3]]
+                result.suggestions = [c.name for c in by_base[:3]]
             return result
-    prefixed = _best(hits(lambda k: k.startswith(q)), q, lambda k: k.startswith(q))
-    if prefixed:
-        result.ids, result.how = [c.id for c in prefixed], "prefix"
-        return result
-    words = q.split()
-
-    def worded_key(k: str) -> bool:
-        return all(any(w2.startswith(w) for w2 in k.split()) for w in words)
-
-    worded = _best(hits(worded_key), q, worded_key)
-    if worded:
-        result.ids, result.how = [c.id for c in worded], "words"
-        return result
-    keys: dict[str, list[Candidate]] = {}
-    for c in candidates:
-        for k in c.key_forms():
-            keys.setdefault(k, []).append(c)
-    close = difflib.get_close_matches(q, list(keys), n=3, cutoff=0.85)
-    if close:
-        # Only the best-scoring key counts as a match.
-        best = keys[close[0]]
-        result.ids, result.how = [c.id for c in best], "fuzzy"
-        return result
-    result.suggestions = suggest(candidates, q)
+    if len(q) >= MIN_PARTIAL:
+        prefixed = [c for c, keys in forms if any(k.startswith(q) for k in keys)]
+        worded = [c for c, keys in forms if any(_starts_words(q, k) for k in keys)]
+        if worded:
+            result.ids = [c.id for c in worded]
+            result.how = "prefix" if len(prefixed) == len(worded) else "words"
+            return result
+    close = close_names(candidates, query)
+    result.suggestion_ids = [cid for cid, _ in close]
+    result.suggestions = [name for _, name in close]
     return result
 
 
-def _best(cands: list[Candidate], q: str, pred: object) -> list[Candidate]:
-    """The candidates whose matching name or alias is closest to `q` (ties kept)."""
-    if len(cands) < 2:
-        return cands
-
-    def score(c: Candidate) -> float:
-        return max(
-            difflib.SequenceMatcher(None, q, k).ratio()
-            for k in c.key_forms()
-            if pred(k)  # type: ignore[operator]
-        )
-
-    scored = [(score(c), c) for c in cands]
-    top = max(s for s, _ in scored)
-    return [c for s, c in scored if s >= top - 1e-9]
-
-
 def suggest(candidates: list[Candidate], query: str, n: int = 3) -> list[str]:
-    """Product names that look like `query`, for "did you mean"."""
-    q = normalize(query)
-    by_key: dict[str, str] = {}
-    for c in candidates:
-        for k in c.key_forms():
-            by_key.setdefault(k, c.name)
-    names: list[str] = []
-    for k in difflib.get_close_matches(q, list(by_key), n=n * 2, cutoff=0.45):
-        if by_key[k] not in names:
-            names.append(by_key[k])
-    if len(names) < n:
-        for word in q.split():
-            for k, name in by_key.items():
-                if len(word) >= 3 and word in k and name not in names:
-                    names.append(name)
-    return names[:n]
+    """Names that are close misspellings of `query`, for "did you mean" (maybe none)."""
+    return [name for _, name in close_names(candidates, query, n)]
 
 
-def match_name(names: list[str], query: str) -> tuple[str | None, list[str]]:
-    """A provider (or tier) name from what was typed: (exact or unique close match, suggestions)."""
-    q = normalize(query)
-    by_key = {normalize(n): n for n in names}
-    if q in by_key:
-        return by_key[q], []
-    prefixed = [n for k, n in by_key.items() if k.startswith(q)] if q else []
-    if len(prefixed) == 1:
-        return prefixed[0], []
-    close = difflib.get_close_matches(q, list(by_key), n=3, cutoff=0.8)
-    if len(close) == 1:
-        return by_key[close[0]], []
-    loose = difflib.get_close_matches(q, list(by_key), n=3, cutoff=0.45)
-    return None, prefixed[:3] or [by_key[k] for k in loose]
+def match_name(names: list[str], query: str) -> Match:
+    """A provider (or tier) by name, under the same rules; ids index `names`."""
+    return match_product([Candidate(i, n) for i, n in enumerate(names)], query)

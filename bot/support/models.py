@@ -34,6 +34,8 @@ class SupportTier(Base):
     response: Mapped[dict[str, Any]] = mapped_column(default=dict)
     resolution: Mapped[dict[str, Any]] = mapped_column(default=dict)
     rank: Mapped[int] = mapped_column(Integer, default=0)
+    # Business hours its SLA clocks count (see business_hours.Calendar.to_json); none: 24×7.
+    calendar: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
 class SupportProvider(Base):
@@ -53,6 +55,8 @@ class SupportProvider(Base):
     channel: Mapped[str | None] = mapped_column(String(100))
     escalation: Mapped[list[Any]] = mapped_column(default=list)
     url: Mapped[str | None] = mapped_column(String(500))
+    # Business hours its SLA clocks count; wins over its tier's calendar; none: 24×7.
+    calendar: Mapped[dict[str, Any] | None] = mapped_column(default=None)
 
 
 class SupportProduct(Base):
@@ -146,7 +150,16 @@ class SupportIssue(Base):
     # When the "deadline approaching" warning becomes due; cleared once sent.
     warn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
-    card_outbox_id: Mapped[int | None] = mapped_column(ForeignKey("outbox.id", ondelete="SET NULL"))
+    # The calendar its deadlines were counted in when filed (none: 24×7), so that a
+    # pause shifts them in the same business time and reports name it.
+    sla_calendar: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    # "Waiting on reporter": the resolution clock is paused since then.
+    waiting_since: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    waiting_reason: Mapped[str | None] = mapped_column(String(200))
+    # Indexed: deleting an old outbox row (housekeeping) looks for issues pointing at it.
+    card_outbox_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outbox.id", ondelete="SET NULL"), index=True
+    )
 
 
 class SupportIssueEvent(Base):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +19,7 @@ from bot.render import blocks as bk
 from bot.render import render
 from bot.runtime import Runtime
 from bot.services.common import mark_once
-from bot.support import cards, issues
+from bot.support import business_hours, cards, issues
 from bot.support.models import SupportIssue, SupportProduct, SupportProvider
 
 BATCH = 200
@@ -153,21 +154,27 @@ class DigestGroup:
     unanswered: int = 0
     overdue: int = 0
     oldest: SupportIssue | None = None
+    # The provider's business hours (business_hours.describe), or "" for 24×7.
+    calendar: str = ""
+    waiting: int = 0
 
 
 def digest_groups(session: Session, *, team_id: str, now: datetime) -> list[DigestGroup]:
     """Open issues per provider: counts, overdue first responses, oldest issue."""
     rows = session.execute(
-        select(SupportIssue, SupportProvider.name)
+        select(SupportIssue, SupportProvider.name, SupportProvider.calendar)
         .outerjoin(SupportProvider, SupportProvider.id == SupportIssue.provider_id)
         .where(SupportIssue.team_id == team_id, SupportIssue.status.in_(issues.OPEN_STATUSES))
         .order_by(SupportIssue.number)
     ).all()
     groups: dict[str, DigestGroup] = {}
-    for issue, provider_name in rows:
+    for issue, provider_name, calendar in rows:
         name = provider_name or "(no provider)"
-        g = groups.setdefault(name, DigestGroup(name))
+        g = groups.get(name)
+        if g is None:
+            g = groups[name] = DigestGroup(name, calendar=_calendar_text(calendar))
         g.open += 1
+        g.waiting += issue.waiting_since is not None
         if issue.status == "open":
             g.unanswered += 1
             if issue.response_due is not None and issue.response_due <= now:
@@ -175,6 +182,14 @@ def digest_groups(session: Session, *, team_id: str, now: datetime) -> list[Dige
         if g.oldest is None:
             g.oldest = issue
     return sorted(groups.values(), key=lambda g: g.name.lower())
+
+
+def _calendar_text(stored: dict[str, Any] | None) -> str:
+    try:
+        cal = business_hours.from_json(stored)
+    except business_hours.CalendarError:
+        return ""
+    return business_hours.describe(cal) if cal else ""
 
 
 def post_digests(session: Session, *, now: datetime) -> int:

@@ -22,7 +22,7 @@ def test_one_line_filing_routes_to_the_provider_channel(desk: RunningBot) -> Non
     msg = card(desk, "CLUSTRE", 1)
     body = all_text(msg)
     assert "MDS crashes on failover" in body and "S2" in body and "<@U1>" in body
-    assert set(buttons(msg)) == {"issue_ack", "issue_assign", "issue_close"}
+    assert set(buttons(msg)) == {"issue_ack", "issue_assign", "issue_wait", "issue_close"}
     assert buttons(msg)["issue_ack"] == "1"
     assert desk.fake.violations == []
 

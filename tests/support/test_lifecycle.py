@@ -42,12 +42,13 @@ def test_each_lifecycle_command_updates_history_and_card(desk: RunningBot) -> No
 
 
 def test_repeated_changes_are_polite_noops(desk: RunningBot) -> None:
+    # U1 files; U2 (Whamcloud's escalation contact) handles it.
     desk.command("/issue", "file lustre: x")
-    desk.command("/issue", "ack 1")
-    assert "already acknowledged" in desk.command("/issue", "ack 1").reply_text
-    desk.command("/issue", "close 1")
-    assert "already closed" in desk.command("/issue", "close 1").reply_text
-    assert "closed" in desk.command("/issue", "ack 1").reply_text  # reopen first
+    desk.command("/issue", "ack 1", user_id="U2")
+    assert "already acknowledged" in desk.command("/issue", "ack 1", user_id="U2").reply_text
+    desk.command("/issue", "close 1", user_id="U2")
+    assert "already closed" in desk.command("/issue", "close 1", user_id="U2").reply_text
+    assert "closed" in desk.command("/issue", "ack 1", user_id="U2").reply_text  # reopen first
     assert "not closed" in desk.command("/issue", "reopen 99").reply_text or "no issue" in (
         desk.command("/issue", "reopen 99").reply_text
     )
@@ -58,7 +59,7 @@ def test_list_scopes_and_filters(desk: RunningBot) -> None:
     desk.command("/issue", "file lbaas: two", user_id="U2")
     desk.command("/issue", "file lustre: three", user_id="U2")
     desk.command("/issue", "close 3", user_id="U2")
-    desk.command("/issue", "assign 2 <@U1>", user_id="U2")
+    desk.command("/issue", "assign 2 <@U1>", user_id="U3")  # U3 is in #f5-openstack
 
     text = desk.command("/issue", "list", user_id="U1").reply_text
     assert "Open issues*: 2" in text and "#1" in text and "#2" in text and "#3" not in text
@@ -80,8 +81,9 @@ def test_list_paginates_with_a_count(desk: RunningBot) -> None:
     for i in range(25):
         desk.command("/issue", f"file lustre: issue {i}")
     text = desk.command("/issue", "list").reply_text
-    assert "25" in text and "showing the newest 20" in text
+    assert "Open issues*: 25" in text and "page 1, issues 1–20" in text
     assert "#25" in text and "#6" in text and "#5 " not in text
+    assert "/issue list open page 2" in text
     assert desk.fake.violations == []
 
 

@@ -14,8 +14,8 @@ def test_tiers_show_defaults_and_promises(running: RunningBot) -> None:
     assert running.fake.violations == []
 
 
-def test_lookup_tolerates_case_versions_and_typos(desk: RunningBot) -> None:
-    for query in ("lustre", "Lustre 2.15", "lustr", "LUSTRE", "lustre 2.15.3", "lustree"):
+def test_lookup_tolerates_case_versions_and_partial_names(desk: RunningBot) -> None:
+    for query in ("lustre", "Lustre 2.15", "lustr", "LUSTRE", "lustre 2.15.3", "Lustré"):
         resp = desk.command("/support", query)
         text = resp.reply_text
         assert resp.json()["response_type"] == "ephemeral"
@@ -24,16 +24,25 @@ def test_lookup_tolerates_case_versions_and_typos(desk: RunningBot) -> None:
         assert "<#CLUSTRE>" in text or "#lustre-support" in text
         assert "S1 4h" in text  # the response targets
     assert "Whamcloud" in desk.command("/support", "lookup lustre").reply_text
-    assert "Closest match" in desk.command("/support", "lustr").reply_text
+    # Whatever was not typed in full is said to be so.
+    assert (
+        "Only *OpenSFS Lustre 2.15* matches “lustr”" in desk.command("/support", "lustr").reply_text
+    )
+    assert (
+        "is a version of *OpenSFS Lustre 2.15*"
+        in desk.command("/support", "lustre 2.15.3").reply_text
+    )
+    assert "matches" not in desk.command("/support", "lustre").reply_text.split("File an issue")[0]
     assert desk.fake.violations == []
 
 
 def test_unknown_product_gets_did_you_mean(desk: RunningBot) -> None:
     text = desk.command("/support", "lbaaz plugin").reply_text
-    assert "No product matches" in text
-    assert "Did you mean" in text and "LBaaSv2" in text
+    assert "No product or provider *lbaaz plugin*. Did you mean" in text
+    assert "`/support F5 OpenStack LBaaSv2 plugin`" in text and "S1 " not in text
     text = desk.command("/support", "zzzz").reply_text
-    assert "No product matches" in text and "/support products" in text
+    assert "No product or provider matches *zzzz*." in text and "/support products" in text
+    assert "Did you mean" not in text
 
 
 def test_lookup_shows_best_effort_and_unsupported(desk: RunningBot) -> None:
@@ -53,9 +62,10 @@ def test_providers_and_provider(desk: RunningBot) -> None:
     assert "<@U2>" in text  # escalation contact
     assert "1 open issue(s)" in desk.command("/support", "providers").reply_text
     text = desk.command("/support", "provider wamcloud").reply_text
-    assert "Whamcloud" in text  # typo tolerated
+    assert "No provider *wamcloud*. Did you mean *Whamcloud*?" in text  # offered, not answered
+    assert "`/support provider Whamcloud`" in text and "Open issues" not in text
     text = desk.command("/support", "provider Acme").reply_text
-    assert "There is no provider `Acme`" in text
+    assert "No provider matches *Acme*." in text and "Did you mean" not in text
 
 
 def test_products_lists_everything(desk: RunningBot) -> None:
@@ -126,7 +136,8 @@ def test_bad_admin_input_names_the_problem(running: RunningBot) -> None:
         "tier basic response S9=4h": "not a severity",
         "tier basic response S1=soon": "not a duration",
         "tier basic": "Give `response`",
-        "metrics 7d": "not a period",
+        "metrics soon": "not a period",
+        "metrics -7d": "no sign",
     }
     for args, expected in cases.items():
         text = running.command("/support", args, user_id="UADMIN").reply_text
@@ -137,9 +148,11 @@ def test_bad_admin_input_names_the_problem(running: RunningBot) -> None:
     text = running.command("/support", "assign Thing Acme platinum", user_id="UADMIN").reply_text
     assert "There is no tier `platinum`" in text
     text = running.command("/support", "assign Nothing Acme basic", user_id="UADMIN").reply_text
-    assert "No product matches" in text or "No product is named" in text
+    assert "No product *Nothing*. Did you mean *Thing*?" in text
     text = running.command("/support", "assign Thin Acme basic", user_id="UADMIN").reply_text
-    assert "No product is named `Thin`. Did you mean *Thing*?" in text
+    assert "No product *Thin*. Did you mean *Thing*?" in text
+    text = running.command("/support", "assign Thing Acmee basic", user_id="UADMIN").reply_text
+    assert "No provider *Acmee*. Did you mean *Acme*?" in text
 
 
 def test_help(running: RunningBot) -> None:

@@ -1,9 +1,7 @@
-"""Pure parts: parsers, matching, durations, metrics arithmetic, the PNG writer."""
+"""Pure parts: parsers, matching, durations, metrics arithmetic."""
 
 from __future__ import annotations
 
-import struct
-import zlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,9 +11,9 @@ from hypothesis import strategies as st
 from bot.commands.issue import parse_file, parse_list
 from bot.commands.support import parse_add_provider, parse_assign, parse_metrics, parse_tier
 from bot.errors import UsageError
-from bot.support.chart import Bar, Canvas, bar_chart
 from bot.support.matching import Candidate, match_name, match_product, split_version
 from bot.support.metrics import IssueFacts, compute
+from bot.support.periods import parse_period
 from bot.support.vocab import (
     VocabError,
     format_duration,
@@ -38,10 +36,10 @@ PRODUCTS = [
         ("lustre", [1], "exact"),
         ("Lustre 2.15", [1], "exact"),
         ("LUSTRE  2.15", [1], "exact"),
-        ("lustr", [1], "prefix"),
+        ("lustr", [1, 2, 4], "prefix"),  # several: all listed, none picked
         ("lustre 2.15.4", [1], "version"),
         ("lustre 2.12.9", [2], "version"),
-        ("lustree", [1], "fuzzy"),
+        ("lustree", [], "none"),  # a misspelling is offered, never answered
         ("openstack lbaas", [3], "words"),
         ("lbaas", [3], "exact"),
     ],
@@ -54,6 +52,7 @@ def test_product_matching(query: str, expected: list[int], how: str) -> None:
 def test_unknown_product_suggests() -> None:
     m = match_product(PRODUCTS, "lbaaz plugin")
     assert not m.found and "F5 OpenStack LBaaSv2 plugin" in m.suggestions
+    assert match_product(PRODUCTS, "lustree").suggestions[0] == "OpenSFS Lustre 2.15"
     assert match_product(PRODUCTS, "").ids == []
     assert match_product([], "lustre").ids == []
 
@@ -66,10 +65,11 @@ def test_split_version() -> None:
 
 def test_match_name() -> None:
     names = ["Whamcloud", "F5 OpenStack Team"]
-    assert match_name(names, "whamcloud") == ("Whamcloud", [])
-    assert match_name(names, "wamcloud")[0] == "Whamcloud"
-    assert match_name(names, "f5")[0] == "F5 OpenStack Team"
-    assert match_name(names, "acme")[0] is None
+    assert match_name(names, "whamcloud").ids == [0] and match_name(names, "whamcloud").exact
+    assert match_name(names, "wamcloud").ids == []
+    assert match_name(names, "wamcloud").suggestions == ["Whamcloud"]
+    assert (match_name(names, "f5").ids, match_name(names, "f5").how) == ([1], "prefix")
+    assert match_name(names, "acme").ids == [] and match_name(names, "acme").suggestions == []
 
 
 @given(st.integers(min_value=1, max_value=99999), st.sampled_from(["m", "h", "d", "w"]))
@@ -122,7 +122,14 @@ def test_parse_support_admin_commands() -> None:
     )
     t = parse_tier(["basic", "response", "S1=4h", "S2=1d", "description", "Our", "basic"])
     assert (t.response, t.description) == ({"S1": 240, "S2": 1440}, "Our basic")
-    assert parse_metrics(["90d", "chart"]) == ("90d", True)
+    now = datetime(2026, 11, 23, 12, tzinfo=UTC)
+    asked = parse_metrics(["90d", "CSV", "chart"], now=now, zone="Asia/Tokyo")
+    assert (asked.period.text, asked.period.since, asked.chart, asked.csv) == (
+        "90d",
+        now - timedelta(days=90),
+        True,
+        True,
+    )
     with pytest.raises(UsageError):
         parse_tier(["basic", "S1=4h"])
     with pytest.raises(UsageError):
@@ -133,41 +140,13 @@ def test_metrics_arithmetic() -> None:
     t0 = datetime(2026, 1, 1, tzinfo=UTC)
     h = timedelta(hours=1)
     facts = [
-        IssueFacts("A", "basic", t0, t0 + h, t0 + 10 * h, t0 + 2 * h, t0 + 20 * h),  # met, met
-        IssueFacts("A", "basic", t0, t0 + 3 * h, None, t0 + 2 * h, t0 + 20 * h),  # late, pending
-        IssueFacts("B", "premium", t0, None, None, t0 + h, None),  # breached by now
+        IssueFacts.at("A", "basic", t0, t0 + h, t0 + 10 * h, t0 + 2 * h, t0 + 20 * h),  # met, met
+        IssueFacts.at("A", "basic", t0, t0 + 3 * h, None, t0 + 2 * h, t0 + 20 * h),  # late, pending
+        IssueFacts.at("B", "premium", t0, None, None, t0 + h, None),  # breached by now
     ]
-    m = compute(facts, period="all", since=None, now=t0 + 5 * h)
+    m = compute(facts, period=parse_period("all", now=t0 + 12 * h, zone="UTC"), now=t0 + 12 * h)
     a = next(r for r in m.by_provider if r.name == "A")
     assert (a.opened, a.closed, a.met, a.breached) == (2, 1, 2, 1)
+    assert (a.response.met, a.response.breached, a.resolution.met) == (1, 1, 1)
     assert a.median_response == 2 * 3600 and a.median_resolution == 10 * 3600
     assert m.total.compliance == pytest.approx(50.0)
-
-
-def _png_size(png: bytes) -> tuple[int, int]:
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    # Every chunk's CRC is right.
-    pos = 8
-    while pos < len(png):
-        (length,) = struct.unpack(">I", png[pos : pos + 4])
-        kind = png[pos + 4 : pos + 8]
-        data = png[pos + 8 : pos + 8 + length]
-        (crc,) = struct.unpack(">I", png[pos + 8 + length : pos + 12 + length])
-        assert crc == zlib.crc32(kind + data) & 0xFFFFFFFF
-        pos += 12 + length
-    w, h = struct.unpack(">II", png[16:24])
-    return int(w), int(h)
-
-
-def test_png_writer_and_chart() -> None:
-    c = Canvas(4, 3)
-    c.rect(1, 1, 2, 1, (255, 0, 0))
-    png = c.png()
-    assert _png_size(png) == (4, 3)
-    idat = png[png.index(b"IDAT") + 4 : png.index(b"IEND") - 8]
-    raw = zlib.decompress(idat)
-    row1 = raw[1 * 13 + 1 : 2 * 13]
-    assert row1[3:6] == b"\xff\x00\x00" and row1[0:3] == b"\xff\xff\xff"
-    chart = bar_chart("T", [Bar("Whamcloud", 12, 9, 93.0), Bar("F5", 3, 0, None)])
-    assert _png_size(chart) == (720, 400)
-    assert _png_size(bar_chart("EMPTY", [])) == (720, 400)

@@ -14,6 +14,7 @@ $(STAMP): pyproject.toml
 
 ## run: install, migrate the database (SQLite wgbot.db by default) and start the bot
 run: $(STAMP)
+	@scripts/ensure-fonts
 	@$(BIN)/wgbot migrate >/dev/null
 	@$(BIN)/wgbot start
 
@@ -21,6 +22,7 @@ run: $(STAMP)
 test: $(STAMP)
 	@scripts/ensure-postgres
 	@scripts/ensure-chromium
+	@scripts/ensure-fonts
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports

@@ -26,19 +26,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated sections: ack,features,reminders,lock,slack-latency",
+        help="comma-separated sections: ack,features,home,reminders,lock,slack-latency,metrics,retention,sla,chart",
     )
     args = parser.parse_args(argv)
     sections = set(filter(None, args.only.split(","))) or {
         "ack",
         "features",
+        "home",
         "reminders",
         "lock",
         "slack-latency",
+        "metrics",
+        "retention",
+        "sla",
+        "chart",
     }
 
     sys.path.insert(0, str(ROOT))
-    from bench import lock, scenarios, slack_latency
+    from bench import chart as support_chart
+    from bench import home, lock, metrics_scrape, retention, scenarios, sla_tick, slack_latency
     from tests.harness.fakeslack import FakeSlack
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -55,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
                 scenarios.ack_section(bench, fake)
             if "features" in sections:
                 scenarios.feature_section(bench, fake)
+            if "home" in sections:
+                print("\nApp Home")
+                home.run(bench, fake)
             if "reminders" in sections:
                 scenarios.reminder_section(bench, fake)
             if "lock" in sections:
@@ -63,6 +72,18 @@ def main(argv: list[str] | None = None) -> int:
             if "slack-latency" in sections:
                 print("\nAcknowledgements with Slack answering every call in 200 ms (SQLite)")
                 slack_latency.run(bench)  # with a fake Slack of its own
+            if "metrics" in sections:
+                print("\nPrometheus scrape")
+                metrics_scrape.run(bench, fake)
+            if "retention" in sections:
+                print("\nHousekeeping: the retention job over 1,000,000 outbox rows (SQLite)")
+                retention.run(bench, fake.url)
+            if "sla" in sections:
+                print("\nSupport: business-hours SLA tick over 10,000 open issues (SQLite)")
+                sla_tick.run(bench, fake.url)
+            if "chart" in sections:
+                print("\nSupport: the metrics chart of 10,000 issues over a year (SQLite)")
+                support_chart.run(bench, fake.url)
         finally:
             fake.stop()
     out = {

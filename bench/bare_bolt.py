@@ -15,7 +15,13 @@ from bot.slack.web import WsgiApp
 
 
 class _NoRuntime:
-    """WsgiApp only needs settings.oauth_enabled / signing secret for /slack paths."""
+    """WsgiApp only needs settings.oauth_enabled / signing secret for /slack paths.
+
+    No database and no clock: /metrics and /readyz are never asked of the bare app.
+    """
+
+    db = None
+    clock = None
 
     class settings:
         oauth_enabled = False

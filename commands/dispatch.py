@@ -29,6 +29,7 @@ from bot.commands.base import (
 )
 from bot.commands.registry import Registry
 from bot.db import DeadlineExceeded
+from bot.directory import TRANSACTION_RESERVE_S
 from bot.errors import Conflict, NotFound, PermissionDenied, UsageError, WgbotError
 from bot.models import ProcessedEvent
 from bot.platform import ASKS_SLACK_FIRST, Membership, NeedsSlack, Prefetched
@@ -123,14 +124,35 @@ def in_transaction(
     Slack is asked outside it (within the request's deadline) and fn runs again.
     """
     prefetched = Prefetched()
-    for _ in range(MAX_PREFETCH_ROUNDS):
-        try:
-            return _in_one_transaction(rt, who, fn, writes, families, prefetched, asks_first=True)
-        except NeedsSlack as need:
-            _prefetch(rt, who, need, prefetched)
-    # The last attempt: the directory answers with what it knows (unknown people as
-    # Slack renders them) instead of asking again.
-    return _in_one_transaction(rt, who, fn, writes, families, prefetched, asks_first=False)
+    started = time.monotonic()
+    asked = 0.0  # seconds spent asking Slack between attempts
+    try:
+        for _ in range(MAX_PREFETCH_ROUNDS):
+            try:
+                return _in_one_transaction(
+                    rt, who, fn, writes, families, prefetched, asks_first=True
+                )
+            except NeedsSlack as need:
+                if not _time_to_ask(who):
+                    # What is left belongs to the transaction itself.
+                    break
+                began = time.monotonic()
+                _prefetch(rt, who, need, prefetched)
+                asked += time.monotonic() - began
+        # The last attempt: the directory answers with what it knows (unknown people as
+        # Slack renders them) instead of asking again.
+        return _in_one_transaction(rt, who, fn, writes, families, prefetched, asks_first=False)
+    except DeadlineExceeded as exc:
+        # Say where the time went: the next one to read this log needs to know.
+        spent = time.monotonic() - started
+        raise DeadlineExceeded(f"{exc} ({spent:.2f} s in all, {asked:.2f} s asking Slack)") from exc
+
+
+def _time_to_ask(who: Identity) -> bool:
+    """Whether a round of questions to Slack still leaves the transaction its time."""
+    if who.deadline is None:
+        return True
+    return who.deadline - time.monotonic() > TRANSACTION_RESERVE_S
 
 
 def _prefetch(rt: Runtime, who: Identity, need: NeedsSlack, prefetched: Prefetched) -> None:
@@ -139,7 +161,7 @@ def _prefetch(rt: Runtime, who: Identity, need: NeedsSlack, prefetched: Prefetch
         if channel_id in prefetched.memberships:
             continue
         try:
-            found = rt.platform.ensure_member(who.team_id, channel_id, deadline=who.deadline)
+            found = rt.platform.ensure_member(who.team_id, channel_id, deadline=_ask_until(who))
         except Exception:
             log.warning("could not make sure of %s", channel_id, exc_info=True)
             found = Membership(channel_id=channel_id, is_member=False, problem="unavailable")
@@ -150,6 +172,11 @@ def _prefetch(rt: Runtime, who: Identity, need: NeedsSlack, prefetched: Prefetch
         rt.directory.prefetch(
             who.team_id, need.users, deadline=who.deadline, channels=need.member_lists
         )
+
+
+def _ask_until(who: Identity) -> float | None:
+    """When questions to Slack must have been answered: the transaction keeps its reserve."""
+    return None if who.deadline is None else who.deadline - TRANSACTION_RESERVE_S
 
 
 def _in_one_transaction(

@@ -10,6 +10,7 @@ from the channels the bot is in.
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -299,6 +300,23 @@ def test_slack_unreachable_starts_nothing_and_says_so(running: RunningBot) -> No
     # Slack answers again: the next try joins and starts.
     again = running.command("/minutes", "start Ops", user_id=KENJI, channel_id=OPS, team_id=TEAM)
     assert "has started" in again.reply_text and "I joined <#C0123ABCD>" in again.reply_text
+
+
+def test_slack_too_slow_to_answer_leaves_the_answer_its_time(running: RunningBot) -> None:
+    """Asking Slack never eats the time the transaction needs: a plain answer, in time."""
+    add_people(running)
+    running.fake.add_channel(OPS, "ops", is_member=False, members=list(PEOPLE))
+    running.fake.latency("conversations.info", 2.8)  # past Slack's own 3 s, with the rest
+    started = time.monotonic()
+    resp = running.command("/minutes", "start Ops", user_id=KENJI, channel_id=OPS, team_id=TEAM)
+    took = time.monotonic() - started
+    assert took < 3.0, took
+    assert "I could not reach Slack to make sure I am in <#C0123ABCD>" in resp.reply_text
+    assert "too busy" not in resp.reply_text
+    assert count(running, Meeting) == {"minutes_meetings": 0}
+    running.fake.latency("conversations.info", None)
+    again = running.command("/minutes", "start Ops", user_id=KENJI, channel_id=OPS, team_id=TEAM)
+    assert "has started" in again.reply_text
 
 
 def test_a_reminder_reaches_a_channel_the_bot_was_removed_from(running: RunningBot) -> None:

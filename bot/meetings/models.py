@@ -46,6 +46,11 @@ class MeetingSeries(Base):
     # When this series next owes a reminder; NULL means "work it out at the next
     # tick" (set on every change), so the reminder job reads only what is due.
     next_reminder_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # `rotate`: a second slot every other occurrence takes, {"dtstart": ISO, "tz": key},
+    # so that the inconvenient hour moves around the group. None: one slot.
+    rotation: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    # ISO country codes whose public holidays this series skips (["US", "FR"]).
+    skip_holidays: Mapped[list[Any] | None] = mapped_column(default=None)
 
 
 class CalendarFeed(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from bot.models.base import Base
@@ -25,6 +25,8 @@ class Workspace(Base):
     # Set by app_uninstalled / tokens_revoked: the outbox posts nothing more there
     # until a request from the workspace shows the app is back.
     uninstalled_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # Dates such as 9/10 are read day first (10 September) rather than month first.
+    day_first: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class BotAdmin(Base):

@@ -230,18 +230,16 @@ def _default_tz() -> str:
 
 
 def cmd_console(args: argparse.Namespace, settings: Settings) -> int:
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
     from bot.console import Console, interactive_lines
+    from bot.errors import UsageError
     from bot.migrate import upgrade
+    from bot.timekit.zones import profile_zone
 
     tz = args.tz or _default_tz()
     try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            "--tz", f"unknown time zone {tz!r}; use an IANA name like Europe/Paris"
-        ) from None
+        tz = profile_zone(tz)
+    except UsageError as e:
+        raise ConfigError("--tz", e.message) from None
     upgrade(settings.database_url)
     files = getattr(args, "files", None)
     console = Console(
@@ -357,7 +355,9 @@ def build_parser(extra: Iterable[CliCommand] = ()) -> argparse.ArgumentParser:
     console = sub.add_parser("console", help="a local REPL with no Slack")
     console.add_argument("--user", default=os.environ.get("USER") or "you", help="your user name")
     console.add_argument("--channel", default="general", help="the channel you type in")
-    console.add_argument("--tz", help="your IANA time zone (default: this machine's)")
+    console.add_argument(
+        "--tz", help="your time zone: an IANA name or a city (default: this machine's)"
+    )
     console.add_argument(
         "--files",
         help="where uploaded files and opened pages are saved (default: ./wgbot-console-files)",

@@ -49,6 +49,7 @@ def test_wheel_carries_every_package_template_and_migration(wheel: Path) -> None
     for path in ROOT.glob("migrations/versions/*.py"):
         assert "bot/migrations/versions/" + path.name in names
     assert "bot/migrations/env.py" in names and "bot/migrations/script.py.mako" in names
+    assert "bot/timekit/data/cities.tsv" in names
     for pkg in ROOT.glob("bot/**/__init__.py"):
         assert str(pkg.relative_to(ROOT)) in names, (
             f"{pkg} is not packaged: list it in pyproject.toml"

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
@@ -42,9 +42,11 @@ from bot.console.timing import (
 )
 from bot.console.transport import ConsoleTransport, safe_filename
 from bot.directory import Directory
+from bot.errors import UsageError
 from bot.jobs import run_task
 from bot.meetings.models import MeetingSeries
 from bot.models import SlackUser
+from bot.timekit.zones import profile_zone
 
 DEFAULT_FILES_DIR = Path("wgbot-console-files")
 STEP = timedelta(minutes=1)
@@ -55,7 +57,7 @@ _PRINTED_PAGES = ("text/plain", "text/markdown", "text/calendar")
 _EXTENSIONS = {"text/html": ".html", "text/markdown": ".md", "text/calendar": ".ics"}
 
 HELP = """Console commands:
-  :as NAME [ZONE]     speak as NAME (new people get your zone, or ZONE: an IANA name)
+  :as NAME [ZONE]     speak as NAME (new people get your zone, or ZONE: a city or IANA name)
   :in CHANNEL         move to #CHANNEL
   :click LABEL|N      press a button of the last answer or post (numbered [1 Publish])
   :at YYYY-MM-DD HH:MM  move the bot's clock forward to then (in your zone), running
@@ -504,14 +506,13 @@ class Console:
     def _become(self, arg: str) -> None:
         words = arg.split()
         name = words[0].lstrip("@")
-        zone = words[1] if len(words) > 1 else None
-        if zone is not None:
+        zone = None
+        if len(words) > 1:
+            # The same resolver as every command: `:as ana São Paulo` stores America/Sao_Paulo.
             try:
-                ZoneInfo(zone)
-            except (ZoneInfoNotFoundError, ValueError):
-                self.out.write(
-                    f":warning: Unknown time zone `{zone}`; use an IANA name like Asia/Tokyo.\n"
-                )
+                zone = profile_zone(" ".join(words[1:]))
+            except UsageError as e:
+                self.out.write(f":warning: {e.message}\n")
                 return
         self.user = name
         uid = self._remember_user(name)

@@ -20,6 +20,7 @@ from bot.db import Database
 from bot.directory import FILL_PAGE_SIZE, Directory, RateLimited
 from bot.slack.metered import MeteredWebClient
 from bot.slack.oauth import BOTS, TokenLookup, oauth_metadata, team_of_token
+from bot.timekit.zones import canonical_zone
 
 CALL_TIMEOUT_S = 10
 # users.info errors that say "not for you" rather than "try again".
@@ -34,7 +35,8 @@ def profile_of(user: Mapping[str, Any]) -> dict[str, Any]:
         "id": user.get("id"),
         "name": user.get("name") or profile.get("display_name"),
         "real_name": user.get("real_name") or profile.get("real_name"),
-        "tz": user.get("tz"),
+        # Canonical, so one zone is one group: Asia/Calcutta profiles meet Asia/Kolkata ones.
+        "tz": canonical_zone(str(user["tz"])) if user.get("tz") else user.get("tz"),
         "is_admin": bool(user.get("is_admin") or user.get("is_owner")),
         "is_bot": bool(user.get("is_bot")),
     }

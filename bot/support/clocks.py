@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from bot.services.permissions import IsAdmin, check_admin
 from bot.support import business_hours, catalog
 from bot.support.business_hours import Calendar
 from bot.support.models import SupportIssue, SupportProvider, SupportTier
+from bot.timekit.zones import profile_zone
 
 log = logging.getLogger(__name__)
 
@@ -159,8 +161,13 @@ def change_calendar(
             raise business_hours.CalendarError(
                 "The calendar has no working days; name at least one (e.g. mon-fri)."
             )
+        zone = parts["zone"]
+        with contextlib.suppress(UsageError):
+            # The one zone resolver: `zone Zürich` or `zone US/Pacific` store the
+            # canonical name; what it cannot read gets the calendar's own answer.
+            zone = profile_zone(zone)
         calendar = business_hours.make(
-            zone=parts["zone"],
+            zone=zone,
             days=days,
             hours=parts.get("hours", "09:00-17:00"),
             holidays=parts.get("holidays"),

@@ -11,14 +11,19 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone, tzinfo
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.errors import UsageError
 from bot.slackfmt import escape
+from bot.timekit.parse import Taken
+from bot.timekit.places import lookup_place
+from bot.timekit.tzdb import all_names
+from bot.timekit.tzdb import canonical_zone as canonical_zone
+from bot.timekit.tzdb import zone_country as zone_country
 
 ZONE_HELP = (
     "an IANA name (Europe/Paris), an offset (UTC+5:30), an abbreviation (PT, CET, IST) "
-    "or a city or country (Tokyo, New York, India)"
+    "or a city, state or country (Tokyo, New York, Ohio, India)"
 )
 
 
@@ -92,153 +97,11 @@ ABBREVIATIONS: dict[str, tuple[str, bool | None, str | None]] = {
     "EAT": ("Africa/Nairobi", None, None),
 }
 
-# Places that are not the last part of an IANA name, and countries.
-# (zone key, note when the place spans several zones)
-PLACES: dict[str, tuple[str, str | None]] = {
-    "nyc": ("America/New_York", None),
-    "washington": ("America/New_York", None),
-    "washington dc": ("America/New_York", None),
-    "dc": ("America/New_York", None),
-    "boston": ("America/New_York", None),
-    "atlanta": ("America/New_York", None),
-    "miami": ("America/New_York", None),
-    "philadelphia": ("America/New_York", None),
-    "pittsburgh": ("America/New_York", None),
-    "houston": ("America/Chicago", None),
-    "dallas": ("America/Chicago", None),
-    "austin": ("America/Chicago", None),
-    "minneapolis": ("America/Chicago", None),
-    "boulder": ("America/Denver", None),
-    "salt lake city": ("America/Denver", None),
-    "san francisco": ("America/Los_Angeles", None),
-    "sf": ("America/Los_Angeles", None),
-    "la": ("America/Los_Angeles", None),
-    "seattle": ("America/Los_Angeles", None),
-    "portland": ("America/Los_Angeles", None),
-    "san jose": ("America/Los_Angeles", None),
-    "san diego": ("America/Los_Angeles", None),
-    "livermore": ("America/Los_Angeles", None),
-    "montreal": ("America/Toronto", None),
-    "ottawa": ("America/Toronto", None),
-    "munich": ("Europe/Berlin", None),
-    "frankfurt": ("Europe/Berlin", None),
-    "hamburg": ("Europe/Berlin", None),
-    "geneva": ("Europe/Zurich", None),
-    "barcelona": ("Europe/Madrid", None),
-    "milan": ("Europe/Rome", None),
-    "edinburgh": ("Europe/London", None),
-    "manchester": ("Europe/London", None),
-    "cambridge": ("Europe/London", None),
-    "delhi": ("Asia/Kolkata", None),
-    "new delhi": ("Asia/Kolkata", None),
-    "mumbai": ("Asia/Kolkata", None),
-    "bangalore": ("Asia/Kolkata", None),
-    "bengaluru": ("Asia/Kolkata", None),
-    "chennai": ("Asia/Kolkata", None),
-    "hyderabad": ("Asia/Kolkata", None),
-    "pune": ("Asia/Kolkata", None),
-    "beijing": ("Asia/Shanghai", None),
-    "shenzhen": ("Asia/Shanghai", None),
-    "osaka": ("Asia/Tokyo", None),
-    "kyoto": ("Asia/Tokyo", None),
-    "tel aviv": ("Asia/Jerusalem", None),
-    "abu dhabi": ("Asia/Dubai", None),
-    "canberra": ("Australia/Sydney", None),
-    "wellington": ("Pacific/Auckland", None),
-    "rio": ("America/Sao_Paulo", None),
-    "rio de janeiro": ("America/Sao_Paulo", None),
-    "cape town": ("Africa/Johannesburg", None),
-    # countries with one zone
-    "india": ("Asia/Kolkata", None),
-    "japan": ("Asia/Tokyo", None),
-    "china": ("Asia/Shanghai", None),
-    "korea": ("Asia/Seoul", None),
-    "south korea": ("Asia/Seoul", None),
-    "taiwan": ("Asia/Taipei", None),
-    "nepal": ("Asia/Kathmandu", None),
-    "pakistan": ("Asia/Karachi", None),
-    "bangladesh": ("Asia/Dhaka", None),
-    "sri lanka": ("Asia/Colombo", None),
-    "thailand": ("Asia/Bangkok", None),
-    "vietnam": ("Asia/Ho_Chi_Minh", None),
-    "philippines": ("Asia/Manila", None),
-    "malaysia": ("Asia/Kuala_Lumpur", None),
-    "israel": ("Asia/Jerusalem", None),
-    "uae": ("Asia/Dubai", None),
-    "saudi arabia": ("Asia/Riyadh", None),
-    "turkey": ("Europe/Istanbul", None),
-    "france": ("Europe/Paris", None),
-    "germany": ("Europe/Berlin", None),
-    "italy": ("Europe/Rome", None),
-    "spain": ("Europe/Madrid", "the Canary Islands are an hour behind"),
-    "portugal": ("Europe/Lisbon", "the Azores are an hour behind"),
-    "netherlands": ("Europe/Amsterdam", None),
-    "belgium": ("Europe/Brussels", None),
-    "switzerland": ("Europe/Zurich", None),
-    "austria": ("Europe/Vienna", None),
-    "poland": ("Europe/Warsaw", None),
-    "czechia": ("Europe/Prague", None),
-    "czech republic": ("Europe/Prague", None),
-    "sweden": ("Europe/Stockholm", None),
-    "norway": ("Europe/Oslo", None),
-    "denmark": ("Europe/Copenhagen", None),
-    "finland": ("Europe/Helsinki", None),
-    "greece": ("Europe/Athens", None),
-    "ukraine": ("Europe/Kyiv", None),
-    "ireland": ("Europe/Dublin", None),
-    "uk": ("Europe/London", None),
-    "united kingdom": ("Europe/London", None),
-    "britain": ("Europe/London", None),
-    "great britain": ("Europe/London", None),
-    "england": ("Europe/London", None),
-    "scotland": ("Europe/London", None),
-    "new zealand": ("Pacific/Auckland", None),
-    "south africa": ("Africa/Johannesburg", None),
-    "nigeria": ("Africa/Lagos", None),
-    "kenya": ("Africa/Nairobi", None),
-    "egypt": ("Africa/Cairo", None),
-    "argentina": ("America/Argentina/Buenos_Aires", None),
-    "colombia": ("America/Bogota", None),
-    "peru": ("America/Lima", None),
-    "singapore": ("Asia/Singapore", None),
-    "hong kong": ("Asia/Hong_Kong", None),
-    # countries with several zones: the reading is named in the answer
-    "usa": ("America/New_York", "the US spans several zones"),
-    "us": ("America/New_York", "the US spans several zones"),
-    "united states": ("America/New_York", "the US spans several zones"),
-    "america": ("America/New_York", "the US spans several zones"),
-    "canada": ("America/Toronto", "Canada spans several zones"),
-    "mexico": ("America/Mexico_City", "Mexico spans several zones"),
-    "brazil": ("America/Sao_Paulo", "Brazil spans several zones"),
-    "australia": ("Australia/Sydney", "Australia spans several zones"),
-    "russia": ("Europe/Moscow", "Russia spans several zones"),
-    "indonesia": ("Asia/Jakarta", "Indonesia spans several zones"),
-    "chile": ("America/Santiago", "Easter Island differs"),
-}
-
 _OFFSET = re.compile(
     r"^(?:(?:utc|gmt)\s*)?(?P<sign>[+\-\u2212])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$", re.I
 )
 _BARE_UTC = re.compile(r"^(?:utc|gmt)\s*(?P<sign>[+\-\u2212])\s*(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?$")
 _KEY_OFFSET = re.compile(r"^UTC(?P<sign>[+-])(?P<h>\d{2}):(?P<m>\d{2})$")
-
-
-def _normal(text: str) -> str:
-    return re.sub(r"[\s_]+", " ", text.strip().lower())
-
-
-@cache
-def _iana_index() -> tuple[dict[str, str], dict[str, str]]:
-    """Lower-cased IANA names, and unambiguous city parts (``new york`` -> America/New_York)."""
-    names: dict[str, str] = {}
-    tails: dict[str, str | None] = {}
-    areas = ("Africa/", "America/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/")
-    for key in sorted(available_timezones()):
-        names[key.lower()] = key
-        if key.startswith((*areas, "Pacific/")):
-            tail = _normal(key.rsplit("/", 1)[1])
-            tails[tail] = None if tail in tails and tails[tail] != key else key
-    return names, {t: k for t, k in tails.items() if k is not None}
 
 
 def offset_key(minutes: int) -> str:
@@ -268,6 +131,10 @@ def is_zone_key(key: str) -> bool:
 
 def resolve_zone(text: str, usage: str | None = None) -> ZoneReading:
     """Understand a zone as written, or raise UsageError naming what was not understood."""
+    return _resolve(text, usage, loose=True)
+
+
+def _resolve(text: str, usage: str | None, *, loose: bool) -> ZoneReading:
     written = text.strip()
     if not written:
         raise UsageError("No time zone given.", usage=usage)
@@ -294,21 +161,88 @@ def resolve_zone(text: str, usage: str | None = None) -> ZoneReading:
             else f"{key} is a fixed offset: it does not follow daylight saving time."
         )
         return ZoneReading(key, written, note)
-    names, tails = _iana_index()
-    low = written.lower()
-    place = _normal(written)
-    # Places first: IANA keeps legacy one-word links ("Japan", "Singapore") we'd rather not show.
-    if place in PLACES:
-        key, why = PLACES[place]
-        note = f"{why}; used {key}. Name a city to choose another." if why else None
-        return ZoneReading(key, written, note)
-    if "/" in low and low in names:
-        return ZoneReading(names[low], written)
-    if place in tails:
-        return ZoneReading(tails[place], written)
-    if low in names:
-        return ZoneReading(names[low], written)
+    return _named_zone(written, usage, loose=loose)
+
+
+def _named_zone(written: str, usage: str | None, *, loose: bool) -> ZoneReading:
+    """An IANA name, a legacy name, or a place (city, region, country, "Pacific Time")."""
+    if "/" in written:
+        proper = all_names().get(written.strip().lower().replace(" ", "_"))
+        if proper:
+            return ZoneReading(canonical_zone(proper), written)
+    place = lookup_place(written, loose=loose)
+    if place is not None:
+        if place.key is None:
+            raise UsageError(place.choice or "That place spans several zones.", usage=usage)
+        return ZoneReading(place.key, written, _sentence(place.note))
+    proper = all_names().get(written.strip().lower())
+    if proper:
+        # Legacy one-word names: GB, NZ, PRC, Navajo.
+        return ZoneReading(canonical_zone(proper), written)
     raise UsageError(f"Unknown time zone `{escape(written[:60])}`; use {ZONE_HELP}.", usage=usage)
+
+
+def _sentence(note: str | None) -> str | None:
+    if not note:
+        return None
+    note = note[0].upper() + note[1:]
+    return note if note.endswith(".") else note + "."
+
+
+_TRAILING = ",.;:)]}!?\"'”’"
+_LEADING = "([{\"'“‘"
+
+
+def find_zone(words: list[str], i: int) -> Taken[ZoneReading] | None:
+    """The longest zone or place name starting at ``words[i]`` (up to 4 words); never raises.
+
+    Reads what :func:`resolve_zone` reads, with punctuation around the words dropped
+    (``Paris,`` ``(PDT)``). In running text it is stricter: abbreviations count only in
+    capitals (``ET``, not ``et``), and a single lower-case word that is also a common
+    English word (``us``, ``central``, ``mobile``, ``reading``) is not read as a place.
+    A place spanning several zones (``Texas``, ``the United States``) gives None: the
+    caller has no zone to use and the sentence goes on.
+    """
+    for n in range(min(4, len(words) - i), 0, -1):
+        parts = [w.strip() for w in words[i : i + n]]
+        parts[0] = parts[0].lstrip(_LEADING)
+        parts[-1] = parts[-1].rstrip(_TRAILING)
+        if not all(parts) or any(p[-1:] == ";" for p in parts[:-1]):
+            continue
+        text = " ".join(parts)
+        if n == 1 and not _plausible_word(text):
+            continue
+        try:
+            reading = _resolve(text, None, loose=False)
+        except UsageError:
+            continue
+        return Taken(reading, n)
+    return None
+
+
+# Short or common words that are also a zone abbreviation, a place or a zone's name.
+_WORDS = (
+    # zone names and abbreviations that are words
+    "us la act eat art cat wat central eastern western mountain pacific atlantic "
+    "universal greenwich zulu "
+    # cities of 100,000 that are words (data/cities.tsv)
+    "man van sale mobile reading surprise independence orange nice split hue best bath "
+    "deal temple norman mission bo ho of aba ede ube ise oyo ife victoria lincoln "
+    "columbia concord providence paradise enterprise metro delta mary ann mango derby "
+    "hub kent male san vista bush pest lira ruse tyre pare salem tours york "
+    # people's names that are cities or states
+    "gary jackson georgia washington troy"
+)
+_COMMON_WORDS = frozenset(_WORDS.split())
+
+
+def _plausible_word(word: str) -> bool:
+    upper = word.upper()
+    if upper in ABBREVIATIONS:
+        return word.isupper() or word.lower() in ("utc", "gmt")
+    if word.islower() and word in _COMMON_WORDS:
+        return False
+    return any(c.isalpha() for c in word) or word[:1] in "+-\u2212"
 
 
 def season_note(reading: ZoneReading, when: datetime) -> str | None:
@@ -339,3 +273,43 @@ def zone_label(key: str) -> str:
     if key.startswith("UTC") or "/" not in key:
         return key
     return key.rsplit("/", 1)[1].replace("_", " ")
+
+
+def profile_zone(text: str) -> str:
+    """A person's zone as a Slack profile holds it: a canonical IANA name, never an offset.
+
+    Reads what :func:`resolve_zone` reads (``Zürich``, ``Pacific Time``, ``Asia/Calcutta``);
+    raises UsageError for a fixed offset or a place spanning several zones.
+    """
+    reading = resolve_zone(text)
+    if _KEY_OFFSET.match(reading.key):
+        raise UsageError(
+            f"`{escape(text.strip()[:60])}` is a fixed offset; a person's zone is a place "
+            "or an IANA name like Asia/Tokyo, so that it follows daylight saving time."
+        )
+    return reading.key
+
+
+def split_zones(text: str) -> list[str]:
+    """A list of zones as written, cut at commas and "and" but not inside one name.
+
+    ``Portland, Maine and Trinidad and Tobago, Zürich`` -> ``Portland, Maine``,
+    ``Trinidad and Tobago``, ``Zürich``.
+    """
+    pieces = [p.strip() for p in re.split(r"(,|\band\b)", text)]
+    found: list[str] = []
+    i = 0
+    while i < len(pieces):
+        part = pieces[i]
+        # Join the next piece while the joined words still name one place.
+        while i + 2 < len(pieces) and part and pieces[i + 2]:
+            sep = ", " if pieces[i + 1] == "," else " and "
+            joined = part + sep + pieces[i + 2]
+            if lookup_place(joined, loose=False) is None:
+                break
+            part = joined
+            i += 2
+        if part:
+            found.append(part)
+        i += 2
+    return found

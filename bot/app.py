@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.clock import Clock, SystemClock
-from bot.commands import action, home, issue, meeting, minutes, support, wg
+from bot.commands import action, home, issue, meeting, meeting_check, minutes, support, wg
 from bot.commands.dispatch import Dispatcher
 from bot.commands.registry import Installer, Registry, build_registry
 from bot.config import Settings
@@ -31,6 +31,7 @@ FEATURES: tuple[Installer, ...] = (
     issue.install,
     support.install,
     meeting.install,
+    meeting_check.install,
     action.install,
     minutes.install,
     wg.install,

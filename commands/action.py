@@ -10,11 +10,13 @@ from bot.actions.models import ActionItem
 from bot.actions.parsing import split_action
 from bot.commands import home_actions
 from bot.commands.base import Ctx, Reply, Router, split_args
+from bot.commands.dispatch import in_a_channel, send_private
 from bot.commands.registry import Registry
 from bot.errors import UsageError
 from bot.grammar import is_user, parse_number, parse_user
 from bot.render import render
 from bot.slackfmt import escape
+from bot.timekit.read import DATES_HELP
 
 router = Router(
     "action",
@@ -24,9 +26,10 @@ router = Router(
         "/action list mine",
         "/action done 7",
     ),
+    notes=(DATES_HELP,),
 )
 
-ADD_USAGE = "/action add [@owner…] <task> [by <date>]"
+ADD_USAGE = "/action add [@owner…] <task> [due|by <date>]"
 LIST_USAGE = "/action list [mine|@user|open|done|all]"
 DONE_USAGE = "/action done <number>"
 REOPEN_USAGE = "/action reopen <number>"
@@ -40,6 +43,8 @@ class AddRequest:
     owners: tuple[str, ...]
     task: str
     due_text: str | None
+    # The due clause as typed, kept in the task if its date cannot be used.
+    due_words: str | None = None
 
 
 def parse_add(text: str) -> AddRequest:
@@ -56,7 +61,7 @@ def parse_add(text: str) -> AddRequest:
     parsed = split_action(text)
     if not parsed.task:
         raise UsageError("Say what needs doing, not only who does it.", usage=ADD_USAGE)
-    return AddRequest(parsed.owners, parsed.task, parsed.due_text)
+    return AddRequest(parsed.owners, parsed.task, parsed.due_text, parsed.due_words)
 
 
 def _number(args: str, usage: str) -> tuple[int, list[str]]:
@@ -76,7 +81,7 @@ def _show(row: ActionItem, ctx: Ctx, note: str = "", public: bool = False) -> Re
 @router.sub("add", ADD_USAGE, "Record an action item (owners and a due date are optional).")
 def add(ctx: Ctx, args: str) -> Reply:
     req = parse_add(args)
-    row = actions.record_item(
+    recorded = actions.record_item(
         ctx.session,
         directory=ctx.rt.directory,
         team_id=ctx.team_id,
@@ -86,9 +91,12 @@ def add(ctx: Ctx, args: str) -> Reply:
         due_text=req.due_text,
         now=ctx.now,
         channel_id=ctx.channel_id or None,
-        usage=ADD_USAGE,
+        due_words=req.due_words,
     )
-    return _show(row, ctx, note="Recorded", public=True)
+    if recorded.note:
+        # For the writer only; the channel sees the item as recorded.
+        send_private(ctx, Reply(text=f":warning: {recorded.note}"), in_a_channel(ctx.channel_id))
+    return _show(recorded.row, ctx, note="Recorded", public=True)
 
 
 @router.sub(
@@ -118,6 +126,7 @@ def list_items(ctx: Ctx, args: str) -> Reply:
         title=title,
         owner=owner,
         now=ctx.now,
+        reader_tz=ctx.rt.directory.user_tz(ctx.session, ctx.team_id, ctx.user_id),
     )
     return Reply.markup(markup)
 

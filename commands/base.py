@@ -149,10 +149,19 @@ class Subcommand:
 class Router:
     """One command family: subcommands with usage lines, and a help answer."""
 
-    def __init__(self, family: str, summary: str, *, examples: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        family: str,
+        summary: str,
+        *,
+        examples: tuple[str, ...] = (),
+        notes: tuple[str, ...] = (),
+    ) -> None:
         self.family = family
         self.summary = summary
         self.examples = list(examples)
+        # Rules the whole family follows (how dates are read), shown under the examples.
+        self.notes = list(notes)
         self.subcommands: dict[str, Subcommand] = {}
         self._order: list[Subcommand] = []
         self.default: Subcommand | None = None

@@ -1,8 +1,7 @@
-"""The App Home's "your open action items": soonest due first, due times in the reader's zone."""
+"""The App Home's "your open action items": soonest due first, due dates as the reader's days."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
 from typing import Any
 
 from bot.actions import home as actions_home
@@ -25,11 +24,6 @@ def _text(item: ItemView) -> str:
     return slacktext.to_mrkdwn(raw)
 
 
-def _due(item: ItemView) -> datetime | None:
-    # due_at is when the due day is over: the last minute of that day reads better.
-    return item.due_at - timedelta(minutes=1) if item.due_at else None
-
-
 def section(ctx: Ctx) -> list[dict[str, Any]]:
     items, total = actions_home.open_items_of(
         ctx.session, team_id=ctx.team_id, user_id=ctx.user_id, limit=SHOWN
@@ -40,8 +34,8 @@ def section(ctx: Ctx) -> list[dict[str, Any]]:
         total=total,
         now=ctx.now,
         text=_text,
-        due=_due,
-        at=home.time_in(home.reader_tz(ctx)),
+        # The reader owns these items: the due date is a day of their calendar.
+        reader_tz=home.reader_tz(ctx),
     )
     return bk.from_markup(markup)
 

@@ -17,7 +17,7 @@ from bot.commands.base import (
 )
 from bot.commands.registry import Registry
 from bot.errors import UsageError
-from bot.meetings import feed, people, scheduling
+from bot.meetings import feed, people, rotation, scheduling
 from bot.meetings import hooks as meeting_hooks
 from bot.meetings import reminders as meeting_reminders
 from bot.meetings import services as svc
@@ -38,7 +38,9 @@ from bot.meetings.grammar import (
     parse_suggest,
     parse_times,
 )
+from bot.meetings.holidays import by_member, holiday_warnings
 from bot.meetings.present import (
+    first_meeting,
     local_text,
     moved_notices,
     occurrence_view,
@@ -50,8 +52,10 @@ from bot.meetings.scheduling import Clashes, Scheduled
 from bot.meetings.times import convert_time
 from bot.render import blocks as bk
 from bot.render import render
+from bot.services import workspace
 from bot.slackfmt import escape
 from bot.timekit.parse import format_duration, parse_hours
+from bot.timekit.read import DATES_HELP
 from bot.timekit.slots import Slot
 from bot.timekit.zones import get_zone, utc_offset_label, zone_label
 
@@ -63,10 +67,14 @@ router = Router(
         '/meeting schedule "TWG sync" every first monday at 15:00 Europe/Paris remind 1d,15m',
         '/meeting schedule "Ops weekly" every wednesday at 9am America/Chicago for 90m in #ops',
         '/meeting schedule "Planning" on 2026-12-03 at 07:00 PT for 1h',
+        '/meeting schedule "CNCF sync" every other tuesday at 16:00 Europe/Paris '
+        "rotate 08:00 Asia/Tokyo",
         "/meeting next SWG",
         "/meeting times wednesday 2027-03-10 9am America/Los_Angeles in New York, London, India, Tokyo",
         "/meeting suggest 1h for @alice @bob #ops within 5 days",
+        "/meeting times thursday 9/27 7-9 AM PDT in Tokyo, London",
     ),
+    notes=(DATES_HELP,),
 )
 
 CONFIRM_ACTION = "meeting_confirm"
@@ -142,6 +150,7 @@ def _scheduled_reply(ctx: Ctx, done: Scheduled, verb: str) -> Reply:
         "meetings/scheduled.slack.j2",
         verb=verb,
         s=series_view(series, next_occ=occs[0] if occs else None),
+        first=first_meeting(series, now=ctx.now, next_occ=occs[0] if occs else None),
         occs=[occurrence_view(o, series.home_tz) for o in occs],
         notes=list(done.plan.draft.notes),
         warnings=list(done.plan.warnings),
@@ -207,7 +216,13 @@ def schedule(ctx: Ctx, args: str) -> Reply:
     if not args.strip():
         return Reply(text="Opening the meeting form…", view=schedule_modal(ctx))
     words, anyway = _anyway(split_args(args, SCHEDULE_USAGE))
-    draft = parse_schedule(words, channel_id=ctx.channel_id, default_tz=_user_tz(ctx), now=ctx.now)
+    draft = parse_schedule(
+        words,
+        channel_id=ctx.channel_id,
+        default_tz=_user_tz(ctx),
+        now=ctx.now,
+        day_first=workspace.day_first(ctx.session, ctx.team_id),
+    )
     return _outcome_reply(
         ctx,
         _schedule(ctx, draft, here=ctx.channel_id, confirmed=anyway),
@@ -270,6 +285,8 @@ def next_meeting(ctx: Ctx, args: str) -> Reply:
         moved=moved_notices(series, occ, list(found.zones)),
         weeks=found.back_to_back.notice() if found.back_to_back else None,
         guessed=found.guessed,
+        rotation=rotation.next_slot(ctx.session, series=series, occ=occ, zones=found.zones),
+        holidays=holiday_warnings(occ.start, by_member(found.zones, leave_out=found.guessed)),
     )
     return Reply.markup(markup)
 
@@ -332,7 +349,13 @@ def edit(ctx: Ctx, args: str) -> Reply:
         user_id=ctx.user_id,
         here=ctx.channel_id,
         ref=words[0],
-        change=lambda draft: apply_edit(draft, field, value, now=ctx.now),
+        change=lambda draft: apply_edit(
+            draft,
+            field,
+            value,
+            now=ctx.now,
+            day_first=workspace.day_first(ctx.session, ctx.team_id),
+        ),
         now=ctx.now,
         admin_check=ctx.is_admin,
         confirmed=anyway,
@@ -346,7 +369,11 @@ def edit(ctx: Ctx, args: str) -> Reply:
 )
 def times(ctx: Ctx, args: str) -> Reply:
     own_tz = _user_tz(ctx, store=False)
-    req = parse_times(args, today_in=ctx.now.astimezone(get_zone(own_tz)).date())
+    req = parse_times(
+        args,
+        today_in=ctx.now.astimezone(get_zone(own_tz)).date(),
+        day_first=workspace.day_first(ctx.session, ctx.team_id),
+    )
     conv = convert_time(
         ctx.session,
         directory=ctx.rt.directory,
@@ -356,10 +383,18 @@ def times(ctx: Ctx, args: str) -> Reply:
         own_tz=own_tz,
     )
     aware = conv.aware
+    rows = zone_rows(aware, conv.zones, aware)
+    shown = f"{aware:%H:%M}"
+    if req.length:
+        # A range (`7-9 AM`): each zone gets its own end too.
+        end = aware + timedelta(minutes=req.length)
+        shown += f"–{end:%H:%M}"
+        for row in rows:
+            row["time"] += f"–{end.astimezone(get_zone(row['tz'])):%H:%M}"
     markup = render(
         "meetings/times.slack.j2",
         source={
-            "time": f"{aware:%H:%M}",
+            "time": shown,
             "day": f"{aware:%a %Y-%m-%d}",
             "label": conv.source.key,
             "offset": utc_offset_label(aware),
@@ -367,7 +402,7 @@ def times(ctx: Ctx, args: str) -> Reply:
         token=token(aware),
         warnings=conv.warnings,
         notes=conv.notes,
-        rows=zone_rows(aware, conv.zones, aware),
+        rows=rows,
     )
     return Reply.markup(markup)
 
@@ -395,6 +430,8 @@ def _slot_view(slot: Slot) -> dict[str, Any]:
         "inside": slot.inside,
         "weekend": slot.weekend,
         "zones": sorted(by_zone.values(), key=lambda z: z["offset"]),
+        "score": slot.score,
+        "outside": people.outside_of(slot),
     }
 
 
@@ -537,7 +574,8 @@ def schedule_modal(ctx: Ctx) -> dict[str, Any]:
                 "Repeats",
                 placeholder="every 2 weeks on tuesday",
                 hint="every tuesday · every weekday · every first monday · "
-                "every odd week on thursday · on 2026-12-03 (once)",
+                "every odd week on thursday · on 2026-12-03 (once) · "
+                "… skip holidays US, FR (no meeting on their public holidays)",
             ),
             _input("time", "Time", placeholder="16:00 or 9am"),
             _input("zone", "Time zone", initial=tz, hint="Europe/Paris, UTC+5:30, PT, Tokyo …"),
@@ -586,6 +624,7 @@ def schedule_submitted(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewR
             join=get("join"),
             default_tz=_user_tz(ctx),
             now=ctx.now,
+            day_first=workspace.day_first(ctx.session, ctx.team_id),
         )
         outcome = _schedule(ctx, draft, here=metadata or channel, confirmed=False)
         reply = _outcome_reply(ctx, outcome, "Scheduled")

@@ -134,6 +134,7 @@ def _item_command(kind: str) -> None:
                 f"`/minutes {kind}` needs some text; nothing was recorded.", usage=usage
             )
         service.record_line(ctx.session, meeting=meeting, user_id=ctx.user_id, now=ctx.now)
+        notes: list[str] = []
         item = service.add_item(
             ctx.session,
             meeting=meeting,
@@ -142,9 +143,11 @@ def _item_command(kind: str) -> None:
             user_id=ctx.user_id,
             now=ctx.now,
             tz_of=_tz_of(ctx),
+            notes=notes,
         )
         what = f"action item #{item.action_number}" if item.action_number else f"#{kind}"
-        return Reply(text=f":white_check_mark: Recorded {what}: {escape(item.text)}")
+        said = "".join(f"\n:warning: {n}" for n in notes)
+        return Reply(text=f":white_check_mark: Recorded {what}: {escape(item.text)}{said}")
 
     handler.__name__ = f"item_{kind}"
     summary = {
@@ -329,6 +332,16 @@ def capture(ctx: Ctx, event: MessageEvent) -> None:
         )
     if result.problem:
         send_private(ctx, Reply(text=f":warning: {result.problem}"), event.channel_id)
+    if result.note:
+        # In the line's thread, where the writer and the chairs see it.
+        outbox.post_message(
+            ctx.session,
+            team_id=ctx.team_id,
+            channel=event.channel_id,
+            text=f":warning: <@{event.user_id}> {result.note}",
+            thread_ts=event.thread_ts or event.ts,
+            now=ctx.now,
+        )
     if result.ended:
         _after_end(ctx, meeting)
         outbox.post_message(

@@ -25,7 +25,10 @@ router = Router(
 )
 
 ADMINS_USAGE = "/wg admins [list|add @user|remove @user]"
-SETTINGS_USAGE = "/wg settings [default-channel #channel | digest-channel #channel]"
+SETTINGS_USAGE = (
+    "/wg settings [default-channel #channel | digest-channel #channel | "
+    "dates day-first|month-first]"
+)
 RETRY_USAGE = "/wg retry N|all"
 
 
@@ -81,14 +84,23 @@ def admins(ctx: Ctx, args: str) -> Reply:
     return Reply(text=f"{user_ref(target)} {'is no longer' if changed else 'was not'} a bot admin.")
 
 
-@router.sub("settings", SETTINGS_USAGE, "Where the bot posts by default (admins only to change).")
+@router.sub(
+    "settings",
+    SETTINGS_USAGE,
+    "Where the bot posts by default, how it reads 9/10 (admins only to change).",
+)
 def settings(ctx: Ctx, args: str) -> Reply:
     words = split_args(args, SETTINGS_USAGE)
     if not words:
         current = workspace.workspace_settings(ctx.session, team_id=ctx.team_id)
         default = channel_ref(current.default_channel) if current.default_channel else "not set"
         digest = channel_ref(current.digest_channel) if current.digest_channel else "not set"
-        return Reply(text=f"Default channel: {default}\nWeekly digest channel: {digest}")
+        return Reply(
+            text=f"Default channel: {default}\nWeekly digest channel: {digest}\n"
+            f"Dates: {_date_order(current.day_first)}"
+        )
+    if words[0].lower() == "dates":
+        return _set_dates(ctx, words[1:])
     setting = workspace.CHANNEL_SETTINGS.get(words[0].lower())
     if len(words) != 2 or setting is None:
         raise UsageError("Name a setting and a channel.", usage=SETTINGS_USAGE)
@@ -102,6 +114,30 @@ def settings(ctx: Ctx, args: str) -> Reply:
         now=ctx.now,
     )
     return Reply(text=f"{words[0].lower()} is now {channel_ref(channel_id)}.")
+
+
+def _date_order(day_first: bool) -> str:
+    if day_first:
+        return "day first (9/10 is 9 October)"
+    return "month first (9/10 is 10 September)"
+
+
+def _set_dates(ctx: Ctx, words: list[str]) -> Reply:
+    choice = words[0].lower() if len(words) == 1 else ""
+    if choice not in ("day-first", "month-first"):
+        raise UsageError(
+            "Say `dates day-first` (9/10 is 9 October) or `dates month-first` "
+            "(9/10 is 10 September).",
+            usage=SETTINGS_USAGE,
+        )
+    now = workspace.set_day_first(
+        ctx.session,
+        team_id=ctx.team_id,
+        day_first=choice == "day-first",
+        is_admin=ctx.is_admin,
+        now=ctx.now,
+    )
+    return Reply(text=f"Dates are now read {_date_order(now.day_first)}.")
 
 
 def _age(delta: timedelta) -> str:

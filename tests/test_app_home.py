@@ -96,8 +96,11 @@ def test_each_reader_sees_their_meetings_items_and_issues_in_their_zone(desk: Ru
     assert "SWG" in meetings and "<#C1>" in meetings
     assert "Ops sync" not in meetings  # not a member of #ops
     items = section_text(tokyo, "Your open action items")
-    # Due Friday in Paris: over at 23:00 UTC, 08:00 Saturday in Tokyo.
-    assert "review the draft" in items and "Sat 28 Nov 07:59 JST" in items
+    # Due on chie's Friday (her calendar, not the Paris writer's): a date token at
+    # midday of that Friday in Tokyo, the reader's zone.
+    noon = int(datetime(2026, 11, 27, 3, 0, tzinfo=UTC).timestamp())
+    assert "review the draft" in items
+    assert f"<!date^{noon}^{{date_short_pretty}}|2026-11-27>" in items
     assert "shared notes" in items and "no due date" in items
     assert "book the room" not in items and "not theirs" not in items
     # Soonest due first, undated last.
@@ -114,7 +117,10 @@ def test_each_reader_sees_their_meetings_items_and_issues_in_their_zone(desk: Ru
     assert f"<!date^{epoch}^" in meetings and "Tue 24 Nov 08:00 PST" in meetings
     assert "Ops sync" not in meetings
     items = section_text(la, "Your open action items")
-    assert "book the room" in items and "Wed 25 Nov 14:59 PST" in items
+    # Bob's own Wednesday: midday in Los Angeles.
+    noon_la = int(datetime(2026, 11, 25, 20, 0, tzinfo=UTC).timestamp())
+    assert "book the room" in items
+    assert f"<!date^{noon_la}^{{date_short_pretty}}|2026-11-25>" in items
     assert items.index("book the room") < items.index("shared notes")
     assert "review the draft" not in items
     issues = section_text(la, "Your support issues")

@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 
-from bot.actions.dates import DateError, UnknownDate, parse_date
+from bot.actions.due import reads_as_date, take_clause
 from bot.grammar import LEADING_USER, mentions
-
-# "… by friday" / "… due dec 5": the last such clause, if what follows reads as a date.
-_DUE_CLAUSE = re.compile(r"^(?P<task>.*\S)\s+(?:by|due)\s+(?P<due>[^\s].*)$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -19,24 +13,26 @@ class ActionText:
     owners: tuple[str, ...]
     task: str
     due_text: str | None
+    # The clause as typed ("due yesterday"): put back into the task when its date
+    # cannot be used, so that no word the person wrote is lost.
+    due_words: str | None = None
+
+    @property
+    def task_as_written(self) -> str:
+        """The task with its due clause, as typed."""
+        return f"{self.task} {self.due_words}" if self.due_words else self.task
 
 
 def looks_like_date(text: str) -> bool:
-    """Whether the text reads as a date (an impossible one like "feb 30" still does)."""
-    try:
-        parse_date(text, today=date(2000, 1, 1))
-    except UnknownDate:
-        return False
-    except DateError:
-        return True
-    return True
+    """Whether the text reads as a date (an impossible or past one like "feb 30" still does)."""
+    return reads_as_date(text)
 
 
-def split_action(text: str, is_date: Callable[[str], bool] = looks_like_date) -> ActionText:
+def split_action(text: str) -> ActionText:
     """Owners are every mentioned user; leading mentions are not part of the task.
 
-    `is_date(s) -> bool` decides whether a trailing "by …"/"due …" is a due date
-    (so "write the by-laws due friday" keeps "by-laws" and "clean up by hand" stays).
+    A trailing "due …"/"by …" is the due clause (see `bot.actions.due.take_clause`), so
+    "write the by-laws due friday" keeps "by-laws" and "clean up by hand" stays text.
     """
     text = " ".join(text.split())
     owners = mentions(text)
@@ -46,9 +42,7 @@ def split_action(text: str, is_date: Callable[[str], bool] = looks_like_date) ->
         if not m:
             break
         rest = rest[m.end() :]
-    rest = rest.strip()
-    due_text: str | None = None
-    m = _DUE_CLAUSE.match(rest)
-    if m and is_date(m.group("due")):
-        rest, due_text = m.group("task").strip(), m.group("due").strip()
-    return ActionText(owners=owners, task=rest, due_text=due_text)
+    task, clause = take_clause(rest.strip())
+    if clause is None:
+        return ActionText(owners=owners, task=task, due_text=None)
+    return ActionText(owners=owners, task=task, due_text=clause.text, due_words=clause.words)

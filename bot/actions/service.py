@@ -5,8 +5,9 @@ chair of the live meeting (or of the meeting series) of the item's channel, or a
 admin. `meeting_chairs` asks the features' hooks who chairs a channel's meetings,
 `require_edit` applies the rule, and the commands' operations (`record_item`,
 `close_item`, `reopen_item`, `reassign_item`, `redate_item`) do both before they change
-anything. Owners must be people Slack knows; a typed due date is read in the zone of
-the person who typed it.
+anything. Owners must be people Slack knows; a typed due date is a date of the
+item's owner (the first owner's calendar; the writer's when nobody owns it), see
+`bot.actions.due`.
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.actions import dates
+from bot.actions import due as owner_due
 from bot.actions import text as slacktext
 from bot.actions.models import ActionItem
 from bot.directory import Directory
 from bot.errors import Conflict, NotFound, PermissionDenied, UsageError
+from bot.services import workspace
 from bot.services.common import next_number
 from bot.services.hooks import FeatureHooks
 from bot.services.permissions import IsAdmin, admin_now
-from bot.slackfmt import escape
 
 SEQUENCE = "action_item"
 MAX_TEXT = 2000
@@ -36,6 +38,22 @@ MAX_TEXT = 2000
 class Due:
     day: date
     tz: str
+
+
+@dataclass(frozen=True)
+class DueReading:
+    """A typed due date read for an item: the date, or why it could not be used (mrkdwn)."""
+
+    due: Due | None
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A new item, and the answer owed to its writer when its due date was not used."""
+
+    row: ActionItem
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -54,6 +72,7 @@ class ItemView:
     created_at: datetime
     done_at: datetime | None
     done_by: str | None = None
+    due_tz: str | None = None
 
     @classmethod
     def of(cls, row: ActionItem) -> ItemView:
@@ -70,7 +89,27 @@ class ItemView:
             created_at=row.created_at,
             done_at=row.done_at,
             done_by=row.done_by,
+            due_tz=row.due_tz,
         )
+
+    @property
+    def due_token(self) -> str:
+        """The due date as a Slack date token (each reader's Slack names the day)."""
+        return self.due_token_for(None)
+
+    def due_token_for(self, reader_tz: str | None) -> str:
+        """The due date as a Slack date token, for one reader in `reader_tz` when known."""
+        if self.due_date is None:
+            return ""
+        return owner_due.date_token(self.due_date, self.due_tz, reader_tz=reader_tz)
+
+    @property
+    def due_label(self) -> str:
+        """The due date as plain text: its ISO date, and the calendar it was read in."""
+        if self.due_date is None:
+            return ""
+        zone = f" ({self.due_tz})" if self.due_tz and self.due_tz != "UTC" else ""
+        return f"{self.due_date.isoformat()}{zone}"
 
     @property
     def mrkdwn(self) -> str:
@@ -246,6 +285,11 @@ def require_known_users(
             raise NotFound(f"Slack does not know the user <@{uid}> in this workspace.")
 
 
+def calendar_of(owners: Collection[str], writer: str) -> str:
+    """Whose calendar a typed due date is read in: the first owner's, else the writer's."""
+    return next(iter(owners), writer)
+
+
 def due_from_text(
     session: Session,
     *,
@@ -256,12 +300,40 @@ def due_from_text(
     now: datetime,
     usage: str | None = None,
 ) -> Due:
-    """A typed due date, read in the zone of `user_id` (who typed it); past dates refused."""
+    """A typed due date, read in the calendar of `user_id` (see `calendar_of`); past refused."""
     tz = directory.user_tz(session, team_id, user_id)
     try:
-        return Due(dates.parse_due(text, now=now, tz=tz), tz)
+        day_first = workspace.day_first(session, team_id)
+        return Due(owner_due.read_due(text, now=now, tz=tz, day_first=day_first), tz)
     except dates.DateError as exc:
-        raise UsageError(escape(str(exc)), usage=usage) from None
+        raise UsageError(str(exc), usage=usage) from None
+
+
+def read_owner_due(
+    due_text: str | None,
+    *,
+    tz_of: owner_due.TzLookup,
+    owners: Collection[str],
+    writer: str,
+    now: datetime,
+    day_first: bool = False,
+) -> DueReading:
+    """A typed due date in the owner's calendar; a bad one is a problem, not an error."""
+    if not due_text:
+        return DueReading(None)
+    whose = calendar_of(owners, writer)
+    tz = tz_of(whose)
+    try:
+        day = owner_due.read_due(
+            due_text,
+            now=now,
+            tz=tz,
+            whose=f"<@{whose}>" if whose != writer else "",
+            day_first=day_first,
+        )
+    except dates.DateError as exc:
+        return DueReading(None, str(exc))
+    return DueReading(Due(day, tz))
 
 
 def record_item(
@@ -275,27 +347,29 @@ def record_item(
     due_text: str | None,
     now: datetime,
     channel_id: str | None = None,
-    usage: str | None = None,
-) -> ActionItem:
-    """`/action add`: check the owners, read the due date, then create the item."""
-    # Everyone Slack may have to be asked about, at once: the owners, and whoever typed
-    # the date (it is read in their zone).
+    due_words: str | None = None,
+) -> Recorded:
+    """`/action add`: check the owners, read the due date, then create the item.
+
+    A due date that cannot be used (unreadable, past) does not stop the item: it is
+    recorded without one, `due_words` (the clause as typed) stay in its text, and the
+    answer says why.
+    """
+    # Everyone Slack may have to be asked about, at once: the owners, and the writer
+    # when nobody owns it (the date is read in that person's calendar).
     directory.ask_first(session, team_id, users=[*owners, *([user_id] if due_text else [])])
     require_known_users(session, directory=directory, team_id=team_id, users=owners)
-    due = (
-        due_from_text(
-            session,
-            directory=directory,
-            team_id=team_id,
-            user_id=user_id,
-            text=due_text,
-            now=now,
-            usage=usage,
-        )
-        if due_text
-        else None
+    reading = read_owner_due(
+        due_text,
+        tz_of=lambda uid: directory.user_tz(session, team_id, uid),
+        owners=owners,
+        writer=user_id,
+        now=now,
+        day_first=workspace.day_first(session, team_id),
     )
-    return add_item(
+    if reading.problem and due_words:
+        text = f"{text} {due_words}"
+    row = add_item(
         session,
         team_id=team_id,
         text=text,
@@ -303,8 +377,10 @@ def record_item(
         created_by=user_id,
         now=now,
         channel_id=channel_id,
-        due=due,
+        due=reading.due,
     )
+    note = owner_due.no_date_note(row.number, reading.problem) if reading.problem else None
+    return Recorded(row, note)
 
 
 def close_item(
@@ -398,7 +474,7 @@ def redate_item(
     now: datetime,
     usage: str | None = None,
 ) -> ActionItem:
-    """Set (in the zone of `user_id`) or, given None, clear an item's due date, if they may."""
+    """Set (in its owner's calendar) or, given None, clear an item's due date, if they may."""
     row = editable_item(
         session,
         hooks=hooks,
@@ -416,7 +492,7 @@ def redate_item(
             session,
             directory=directory,
             team_id=team_id,
-            user_id=user_id,
+            user_id=calendar_of(row.owners or (), user_id),
             text=due_text,
             now=now,
             usage=usage,

@@ -19,29 +19,37 @@ from datetime import date, datetime, time
 
 from bot.errors import UsageError
 from bot.grammar import CHANNEL_TOKEN, USER_TOKEN
+from bot.meetings.holidays import HOLIDAY_WORDS, continues_countries, parse_countries
+from bot.meetings.rotation import ROTATE_WORDS, parse_rotation
 from bot.meetings.services import DEFAULT_REMINDERS, MAX_NAME, MAX_URL, Draft
 from bot.slackfmt import escape
 from bot.timekit.parse import (
-    WEEKDAYS,
     next_weekday,
     parse_duration,
     parse_offsets,
-    take_clock,
-    take_date,
     weekday_of,
 )
+from bot.timekit.read import (
+    DateRead,
+    TimeRange,
+    bare_hint,
+    take_date,
+    take_times,
+    time_hint,
+)
 from bot.timekit.recurrence import Recurrence
-from bot.timekit.zones import ZoneReading, get_zone, resolve_zone
+from bot.timekit.zones import ZoneReading, get_zone, resolve_zone, split_zones
 
 SCHEDULE_USAGE = (
     '/meeting schedule "NAME" every <weekday[s] | day | weekday | 2 weeks on DAY | '
     "first|second|third|fourth|last DAY | odd|even week on DAY> at TIME [ZONE] "
     "[for 1h] [starting DATE] [until DATE | N times] [in #channel] [remind 1d,15m] "
-    "[chairs @a @b] [agenda URL] [join URL] [skip DATE[,DATE]]\n"
+    "[chairs @a @b] [agenda URL] [join URL] [skip DATE[,DATE]] [skip holidays US, FR, IN] "
+    "[rotate TIME [ZONE]]\n"
     '/meeting schedule "NAME" on DATE at TIME [ZONE] [for 1h] [in #channel]\n'
     "/meeting schedule   (opens a form)"
 )
-TIMES_USAGE = "/meeting times [WEEKDAY] [DATE] TIME [ZONE] [in ZONE, ZONE, ...]"
+TIMES_USAGE = "/meeting times [WEEKDAY] [DATE] TIME[-TIME] [ZONE] [in ZONE, ZONE, ...]"
 LIST_USAGE = "/meeting list [all]"
 NEXT_USAGE = "/meeting next [series]"
 CANCEL_USAGE = "/meeting cancel <series>"
@@ -72,6 +80,7 @@ KEYWORDS = RECURRENCE_WORDS | {
     "link",
     "skip",
     "except",
+    *ROTATE_WORDS,
 }
 ORDINALS = {
     "first": 1,
@@ -104,6 +113,8 @@ def clauses(words: list[str]) -> list[Clause]:
         )
         if low == "on" and in_recurrence:
             starts_new = False
+        if starts_new and out and continues_countries(out[-1].keyword, out[-1].words, word):
+            starts_new = False  # `skip holidays US, IN`: India, not the `in` clause
         if starts_new:
             out.append(Clause(low, []))
         elif out:
@@ -244,30 +255,45 @@ def parse_channel_word(word: str, usage: str) -> str | None:
     return m[1] if m else None
 
 
-def parse_dates(words: list[str], today: date, usage: str) -> list[date]:
+def parse_dates(
+    words: list[str], today: date, usage: str, *, day_first: bool = False
+) -> list[date]:
     flat = [p for w in words for p in w.split(",") if p]
     out: list[date] = []
     i = 0
     while i < len(flat):
-        taken = take_date(flat, i, today)
+        taken = take_date(flat, i, today=today, day_first=day_first)
         if taken is None:
             raise UsageError(f"`{escape(flat[i][:30])}` is not a date (use 2026-12-24).", usage)
-        out.append(taken.value)
+        out.append(taken.value.value)
         i += taken.used
     return out
 
 
-def one_date(words: list[str], today: date, usage: str, what: str) -> date:
+def one_date(
+    words: list[str],
+    today: date,
+    usage: str,
+    what: str,
+    *,
+    day_first: bool = False,
+    notes: list[str] | None = None,
+) -> date:
+    """A whole clause as one date: ``friday`` (today included), ``next friday``, ``9/27``…"""
     if not words:
         raise UsageError(f"Give a date after `{what}` (like 2026-12-01).", usage)
-    low = words[0].lower()
-    wd = weekday_of(low)
-    if wd is not None and len(words) == 1:
-        return next_weekday(today, wd)
-    taken = take_date(words, 0, today)
-    if taken is None or taken.used != len(words):
+    taken = take_date(words, 0, today=today, day_first=day_first)
+    if taken is None:
         raise UsageError(f"`{escape(' '.join(words)[:40])}` is not a date (use 2026-12-01).", usage)
-    return taken.value
+    if taken.used != len(words):
+        raise UsageError(
+            f"`{escape(' '.join(words[taken.used :])[:40])}` after `{what}` is not part of a date "
+            "(use 2026-12-01).",
+            usage,
+        )
+    if taken.value.note and notes is not None:
+        notes.append(taken.value.note)
+    return taken.value.value
 
 
 @dataclass(frozen=True)
@@ -279,14 +305,22 @@ class When:
 
 
 def parse_at(words: list[str], usage: str) -> When:
-    taken = take_clock(words, 0)
+    taken = take_times(words, 0)
     if taken is None:
-        shown = " ".join(words[:2])[:30] or "nothing"
-        raise UsageError(
-            f"`{escape(shown)}` is not a time of day (try 16:00, 9am, 12pm or 9:30 pm).", usage
-        )
+        if not words:
+            raise UsageError("Give a time of day (try 16:00, 9am, 12pm or 9:30 pm).", usage)
+        raise UsageError((bare_hint(words[0]) or time_hint(words[0])) + ".", usage)
+    if taken.value.end is not None:
+        raise UsageError(_range_as_length(taken.value), usage)
     rest = " ".join(words[taken.used :]).strip()
-    return When(taken.value, resolve_zone(rest, usage) if rest else None)
+    return When(taken.value.start, resolve_zone(rest, usage) if rest else None)
+
+
+def _range_as_length(span: TimeRange) -> str:
+    """What to write instead of a range where one start time is wanted."""
+    h, m = divmod(span.minutes or 0, 60)
+    length = f"{h}h{m:02d}" if h and m else f"{h}h" if h else f"{m}m"
+    return f"Give the start and the length: `at {span.start:%H:%M} for {length}`."
 
 
 @dataclass
@@ -307,7 +341,11 @@ class _Parts:
     agenda: str | None = None
     join: str | None = None
     skip_words: list[str] = field(default_factory=list)
+    holidays: tuple[str, ...] = ()  # `skip holidays US, FR`: ISO country codes
+    rotate: list[str] | None = None  # `rotate 08:00 Asia/Tokyo`, read once the zone is known
     seen: set[str] = field(default_factory=set)
+    day_first: bool = False  # the workspace reads 9/10 as 9 October
+    date_notes: list[str] = field(default_factory=list)  # how ambiguous dates were read
 
 
 _COUNT = re.compile(r"(\d+)\s*(times|meetings|occurrences|sessions)")
@@ -330,7 +368,14 @@ def _read_clause(parts: _Parts, c: Clause, *, now: datetime, usage: str) -> None
             parts.once_weekday = wd
         else:
             # Dates come before the zone is known: read them against UTC's today.
-            parts.once_day = one_date(c.words, now.date(), usage, "on")
+            parts.once_day = one_date(
+                c.words,
+                now.date(),
+                usage,
+                "on",
+                day_first=parts.day_first,
+                notes=parts.date_notes,
+            )
     elif key == "at":
         parts.when = parse_at(c.words, usage)
     elif key == "for":
@@ -341,9 +386,18 @@ def _read_clause(parts: _Parts, c: Clause, *, now: datetime, usage: str) -> None
         else:
             parts.duration = parse_duration(joined, usage)
     elif key in ("starting", "from", "beginning"):
-        parts.start = one_date([w for w in c.words if w.lower() != "on"], now.date(), usage, key)
+        parts.start = one_date(
+            [w for w in c.words if w.lower() != "on"],
+            now.date(),
+            usage,
+            key,
+            day_first=parts.day_first,
+            notes=parts.date_notes,
+        )
     elif key in ("until", "till", "through"):
-        parts.until = one_date(c.words, now.date(), usage, key)
+        parts.until = one_date(
+            c.words, now.date(), usage, key, day_first=parts.day_first, notes=parts.date_notes
+        )
     elif key == "in":
         if len(c.words) == 1 and parse_channel_word(c.words[0], usage):
             parts.channel = parse_channel_word(c.words[0], usage) or parts.channel
@@ -361,13 +415,17 @@ def _read_clause(parts: _Parts, c: Clause, *, now: datetime, usage: str) -> None
         parts.agenda = parse_url(" ".join(c.words), "agenda", usage)
     elif key in ("join", "link"):
         parts.join = parse_url(" ".join(c.words), "join", usage)
+    elif key in ROTATE_WORDS:
+        parts.rotate = list(c.words)
+    elif key in ("skip", "except") and c.words[:1] and c.words[0].lower() in HOLIDAY_WORDS:
+        parts.holidays = parse_countries(c.words[1:], usage)
     elif key in ("skip", "except"):
         parts.skip_words.extend(c.words)
 
 
 def _draft(name: str, parts: _Parts, *, default_tz: str, now: datetime, usage: str) -> Draft:
     """The draft the parts describe: defaults filled in, contradictions refused."""
-    notes: list[str] = []
+    notes: list[str] = list(parts.date_notes)
     # `field` names the block of the scheduling form each problem belongs to.
     if parts.when is None:
         raise UsageError("Say at what time (`at 16:00 Europe/Paris`).", usage, field="time")
@@ -420,7 +478,10 @@ def _draft(name: str, parts: _Parts, *, default_tz: str, now: datetime, usage: s
     skips: tuple[tuple[date, str], ...] = ()
     if parts.skip_words:
         with _field("when"):
-            skips = tuple((d, "") for d in parse_dates(parts.skip_words, today, usage))
+            skips = tuple(
+                (d, "")
+                for d in parse_dates(parts.skip_words, today, usage, day_first=parts.day_first)
+            )
     return Draft(
         name=name,
         channel_id=parts.channel,
@@ -435,12 +496,21 @@ def _draft(name: str, parts: _Parts, *, default_tz: str, now: datetime, usage: s
         agenda_url=parts.agenda,
         join_url=parts.join,
         skips=skips,
+        skip_holidays=parts.holidays,
+        rotation=None
+        if parts.rotate is None
+        else parse_rotation(parts.rotate, home_tz=tz, usage=usage),
         notes=tuple(notes),
     )
 
 
 def parse_schedule(
-    text_words: list[str], *, channel_id: str, default_tz: str, now: datetime
+    text_words: list[str],
+    *,
+    channel_id: str,
+    default_tz: str,
+    now: datetime,
+    day_first: bool = False,
 ) -> Draft:
     """A schedule request from its words (the name first, quoted)."""
     usage = SCHEDULE_USAGE
@@ -458,7 +528,7 @@ def parse_schedule(
             "put a multi-word name in quotes.",
             usage,
         )
-    parts = _Parts(channel=channel_id)
+    parts = _Parts(channel=channel_id, day_first=day_first)
     for c in clause_list:
         _read_clause(parts, c, now=now, usage=usage)
     return _draft(name, parts, default_tz=default_tz, now=now, usage=usage)
@@ -511,6 +581,7 @@ def parse_schedule_form(
     join: str,
     default_tz: str,
     now: datetime,
+    day_first: bool = False,
 ) -> Draft:
     """A schedule request from the scheduling form; each UsageError names its field."""
     usage = SCHEDULE_USAGE
@@ -521,7 +592,7 @@ def parse_schedule_form(
         raise UsageError(
             f"The name is too long (at most {MAX_NAME} characters).", usage, field="name"
         )
-    parts = _Parts(channel=channel)
+    parts = _Parts(channel=channel, day_first=day_first)
     with _field("when"):
         _read_when(parts, when, now=now, usage=usage)
     with _field("time"):
@@ -538,7 +609,7 @@ def parse_schedule_form(
     if starting.strip():
         with _field("starting"):
             words = [w for w in starting.split() if w.lower() != "on"]
-            parts.start = one_date(words, now.date(), usage, "starting")
+            parts.start = one_date(words, now.date(), usage, "starting", day_first=day_first)
     if parse_channel_word(f"<#{channel}>", usage) is None:
         raise UsageError(
             f"`{escape(channel[:40])}` is not a channel I can see.", usage, field="channel"
@@ -578,15 +649,21 @@ EDIT_FIELDS = {
     "agenda": "agenda",
     "join": "join",
     "link": "join",
+    "holidays": "holidays",
+    "holiday": "holidays",
+    "rotate": "rotate",
+    "rotation": "rotate",
 }
 EDIT_USAGE = (
     "/meeting edit <series> name|time|zone|duration|schedule|until|count|channel|remind|"
-    "chairs|agenda|join <value>\n"
+    "chairs|agenda|join|holidays|rotate <value>\n"
     '/meeting edit SWG time 17:00   ·   /meeting edit 3 schedule every other tuesday   ·   /meeting edit "TWG sync" agenda https://…'
 )
 
 
-def apply_edit(draft: Draft, field: str, words: list[str], *, now: datetime) -> Draft:
+def apply_edit(
+    draft: Draft, field: str, words: list[str], *, now: datetime, day_first: bool = False
+) -> Draft:
     """The draft with one field changed."""
     usage = EDIT_USAGE
     name = EDIT_FIELDS.get(field.lower())
@@ -627,7 +704,9 @@ def apply_edit(draft: Draft, field: str, words: list[str], *, now: datetime) -> 
         if rec.kind == "once":
             raise UsageError("A one-off meeting has no end date.", usage)
         end = (
-            None if joined.lower() in ("never", "none") else one_date(words, today, usage, "until")
+            None
+            if joined.lower() in ("never", "none")
+            else one_date(words, today, usage, "until", day_first=day_first)
         )
         changes["recurrence"] = Recurrence(
             rec.kind, rec.interval, rec.weekdays, rec.parity, rec.setpos, end, None
@@ -653,6 +732,10 @@ def apply_edit(draft: Draft, field: str, words: list[str], *, now: datetime) -> 
         changes["agenda_url"] = parse_url(joined, "agenda", usage)
     elif name == "join":
         changes["join_url"] = parse_url(joined, "join", usage)
+    elif name == "holidays":
+        changes["skip_holidays"] = parse_countries(words, usage)
+    elif name == "rotate":
+        changes["rotation"] = parse_rotation(words, home_tz=draft.tz, usage=usage)
     return replace(draft, **changes, notes=tuple(notes))  # type: ignore[arg-type]
 
 
@@ -662,81 +745,73 @@ class TimesRequest:
     zone: ZoneReading | None
     targets: list[ZoneReading]
     warnings: list[str]
+    length: int | None = None  # minutes, for a range (``7-9 AM``)
 
 
-def parse_times(text: str, *, today_in: date) -> TimesRequest:
-    """``wednesday 2027-03-10 9am America/Los_Angeles in New York, London, India``."""
+def parse_times(text: str, *, today_in: date, day_first: bool = False) -> TimesRequest:
+    """``thursday 9/27 7-9 AM America/Los_Angeles in New York, London, India``.
+
+    The date (a weekday alone is the next one, today included) and the time are
+    read by bot.timekit.read wherever they stand; the other words before ``in``
+    (or ``to``) name the zone, and every word is either read or refused.
+    """
     usage = TIMES_USAGE
-    left, sep, right = _split_in(text)
-    words = left.split()
-    if not words:
-        raise UsageError("Give a time to convert.", usage)
-    weekday: int | None = None
-    day: date | None = None
-    clock: time | None = None
+    words = text.split()
+    day: DateRead | None = None
+    span: TimeRange | None = None
     zone_words: list[str] = []
+    right: list[str] | None = None
     i = 0
     while i < len(words):
         w = words[i].lower().rstrip(",")
-        if w in ("on", "at"):
-            i += 1
-            continue
-        wd = weekday_of(w)
-        if wd is not None and weekday is None and day is None:
-            weekday = wd
-            i += 1
-            continue
         if day is None:
-            taken_d = take_date(words, i, today_in)
+            taken_d = take_date(words, i, today=today_in, day_first=day_first)
             if taken_d is not None:
-                day = taken_d.value
-                i += taken_d.used
+                day, i = taken_d.value, i + taken_d.used
                 continue
-        if clock is None:
-            taken_c = take_clock(words, i)
-            if taken_c is not None:
-                clock = taken_c.value
-                i += taken_c.used
+        if span is None:
+            taken_t = take_times(words, i)
+            if taken_t is not None:
+                span, i = taken_t.value, i + taken_t.used
                 continue
-        zone_words.append(words[i])
+            hint = bare_hint(w)
+            if hint:
+                raise UsageError(hint + ".", usage)
+        if w in ("in", "to") and i > 0:
+            right = words[i + 1 :]
+            break
+        if w not in ("on", "at", "from") or zone_words:
+            zone_words.append(words[i])
         i += 1
-    if clock is None:
+    if not words:
+        raise UsageError("Give a time to convert.", usage)
+    if span is None:
+        left = " ".join(words if right is None else words[: len(words) - len(right) - 1])
         raise UsageError(
-            f"No time of day in `{escape(left[:60])}` (try 16:00, 9am, 12pm or 9:30 pm).", usage
+            f"No time of day in `{escape(left[:60])}` (try 16:00, 9am, 7:30 PM or 7-9 AM).",
+            usage,
         )
     warnings: list[str] = []
-    if day is None:
-        day = next_weekday(today_in, weekday) if weekday is not None else today_in
-    elif weekday is not None and day.weekday() != weekday:
-        warnings.append(
-            f"{day:%Y-%m-%d} is a {WEEKDAYS[day.weekday()].capitalize()}, "
-            f"not a {WEEKDAYS[weekday].capitalize()}: I used the date."
-        )
+    when = today_in if day is None else day.value
+    if day is not None and day.note:
+        warnings.append(day.note + ("" if day.weekday_written is None else ": I used the date"))
     zone = resolve_zone(" ".join(zone_words), usage) if zone_words else None
     targets: list[ZoneReading] = []
-    if sep:
-        for part in re.split(r",|\band\b", right):
-            if part.strip():
-                targets.append(resolve_zone(part.strip(), usage))
-    return TimesRequest(datetime.combine(day, clock), zone, targets, warnings)
+    if right is not None:
+        # "Portland, Maine" and "Trinidad and Tobago" are one zone each.
+        for part in split_zones(" ".join(right)):
+            targets.append(resolve_zone(part, usage))
+    return TimesRequest(datetime.combine(when, span.start), zone, targets, warnings, span.minutes)
 
 
-def _split_in(text: str) -> tuple[str, str, str]:
-    m = re.search(r"\s(?:in|to)\s", f" {text} ")
-    if not m:
-        return text.strip(), "", ""
-    padded = f" {text} "
-    return padded[: m.start()].strip(), "in", padded[m.end() :].strip()
-
-
-def parse_skip(words: list[str], today: date) -> tuple[date, str]:
+def parse_skip(words: list[str], today: date, *, day_first: bool = False) -> tuple[date, str]:
     """``2026-12-24 [reason …]`` after the series: the local date to skip, and why."""
     if not words:
         raise UsageError("Name the series and the date to skip.", SKIP_USAGE)
-    taken = take_date(words, 0, today)
+    taken = take_date(words, 0, today=today, day_first=day_first)
     if taken is None:
         raise UsageError(f"`{escape(words[0][:30])}` is not a date (use 2026-12-24).", SKIP_USAGE)
-    return taken.value, " ".join(words[taken.used :]).strip()
+    return taken.value.value, " ".join(words[taken.used :]).strip()
 
 
 @dataclass(frozen=True)

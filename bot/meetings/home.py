@@ -104,6 +104,7 @@ _SHOWN = (
     "dtstart",
     "rrule",
     "exdates",
+    "skip_holidays",
     "duration_minutes",
     "chairs",
     "join_url",

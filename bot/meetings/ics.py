@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneStandard, vRecur
 
+from bot.meetings.holidays import ics_skipped
 from bot.meetings.models import MeetingSeries
+from bot.meetings.rotation import rotated_events
 from bot.textsafe import clean
 from bot.timekit.zones import get_zone
 
@@ -49,6 +51,11 @@ def series_event(series: MeetingSeries, *, public_url: str, now: datetime) -> Ev
         )
         for x in series.exdates or []
     ]
+    # A series that skips public holidays: EXDATEs for those around now (see ics_skipped).
+    exdates += [
+        datetime.combine(d, local.time(), tzinfo=zone).replace(fold=local.fold)
+        for d in ics_skipped(series, now=now)
+    ]
     if exdates:
         ev.add("exdate", exdates)
     lines = []
@@ -59,6 +66,8 @@ def series_event(series: MeetingSeries, *, public_url: str, now: datetime) -> Ev
         ev.add("location", clean(series.join_url, newlines=False))
         ev.add("url", clean(series.join_url, newlines=False))
     skipped = [f"Skipped {x['date']}: {x['reason']}" for x in series.exdates or [] if x["reason"]]
+    if series.skip_holidays:
+        skipped.append(f"Skips public holidays of {', '.join(series.skip_holidays)}.")
     if lines or skipped:
         ev.add("description", clean("\n".join(lines + skipped)))
     return ev
@@ -73,11 +82,14 @@ def calendar(series: list[MeetingSeries], *, name: str, public_url: str, now: da
     cal.add("x-wr-calname", clean(name, newlines=False))
     seen: set[str] = set()
     for s in series:
-        if s.home_tz not in seen and s.home_tz != "UTC":
-            seen.add(s.home_tz)
-            cal.add_component(_vtimezone(s.home_tz, get_zone(s.home_tz), s.dtstart.date()))
+        # A rotating series' second slot has its own zone (see bot.meetings.rotation).
+        for key in (s.home_tz, *([s.rotation["tz"]] if s.rotation else [])):
+            if key not in seen and key != "UTC":
+                seen.add(key)
+                cal.add_component(_vtimezone(key, get_zone(key), s.dtstart.date()))
     for s in series:
-        cal.add_component(series_event(s, public_url=public_url, now=now))
+        for ev in rotated_events(s, series_event(s, public_url=public_url, now=now)):
+            cal.add_component(ev)
     data: bytes = cal.to_ical()
     return data
 

@@ -12,7 +12,16 @@ from bot.directory import Directory
 from bot.errors import UsageError
 from bot.meetings.grammar import SUGGEST_USAGE, SuggestRequest
 from bot.models import SlackUser
-from bot.timekit.slots import DEFAULT_END, DEFAULT_START, Participant, Suggestion, rank
+from bot.timekit.slots import (
+    DEFAULT_END,
+    DEFAULT_START,
+    LocalView,
+    Participant,
+    Slot,
+    Suggestion,
+    rank,
+)
+from bot.timekit.zones import zone_label
 
 MAX_PEOPLE = 200
 
@@ -114,3 +123,56 @@ def set_working_hours(
     info = directory.user(session, team_id, user_id)
     directory.set_work_hours(session, team_id, user_id, start=start, end=end)
     return WorkingHours(start, end, (info.tz if info else None) or "UTC")
+
+
+def gap_text(minutes: int) -> str:
+    """``1 h 30``, ``2 h``, ``45 min``: how far outside someone's hours a meeting is."""
+    h, m = divmod(minutes, 60)
+    if h and m:
+        return f"{h} h {m:02d}"
+    return f"{h} h" if h else f"{m} min"
+
+
+def why_outside(view: LocalView) -> str:
+    """Why a slot is outside someone's hours, in words: ``1 h 30 before the working day``."""
+    parts: list[str] = []
+    if view.outside:
+        where = (
+            "before the working day starts"
+            if view.side == "early"
+            else "after the working day ends"
+        )
+        parts.append(f"{gap_text(view.outside)} {where}")
+    if view.weekend:
+        parts.append("on a day off")
+    return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Outside:
+    """One participant outside their hours in a slot, for the answer."""
+
+    user_id: str
+    place: str
+    local: str  # their wall clock, with the weekday when it differs from the slot's UTC day
+    why: str
+    score: int
+
+
+def outside_of(slot: Slot) -> list[Outside]:
+    """Who a slot is outside working hours for, the worst-off first."""
+    out: list[Outside] = []
+    for v in slot.views:
+        if v.inside:
+            continue
+        day = f"{v.local:%a} " if v.local.date() != slot.start.date() else ""
+        out.append(
+            Outside(
+                v.participant.id,
+                zone_label(v.participant.tz),
+                f"{day}{v.local:%H:%M}",
+                why_outside(v),
+                v.score,
+            )
+        )
+    return sorted(out, key=lambda o: (-o.score, o.place, o.user_id))

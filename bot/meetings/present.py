@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot import slackfmt
+from bot.meetings import rotation
+from bot.meetings.holidays import skip_label
 from bot.meetings.models import MeetingSeries
 from bot.meetings.services import schedule_of
 from bot.timekit.parse import format_duration, format_offset
@@ -49,6 +51,22 @@ def occurrence_view(occ: Occurrence, tz: str) -> OccurrenceView:
     )
 
 
+def first_meeting(series: MeetingSeries, *, now: datetime, next_occ: Occurrence | None) -> str:
+    """``First meeting: Tuesday 8 December 2026, 16:00 Europe/Paris`` (``Next meeting``
+    for an edited series whose first meeting is past); a rotating series' B slot is
+    told in its own zone."""
+    label, occ = "First meeting", None
+    if series.dtstart < now:
+        label, occ = "Next meeting", next_occ
+        if occ is None:
+            return "No meeting is left."
+    start = occ.start if occ else series.dtstart
+    second = rotation.of(series)
+    tz = second.tz if occ is not None and occ.slot == "B" and second else series.home_tz
+    local = start.astimezone(get_zone(tz))
+    return f"{label}: {local:%A} {local.day} {local:%B %Y}, {local:%H:%M} {tz}"
+
+
 def series_view(series: MeetingSeries, *, next_occ: Occurrence | None) -> dict[str, Any]:
     rec = from_rrule(series.rrule, tz=series.home_tz)
     local = series.dtstart.astimezone(get_zone(series.home_tz))
@@ -66,6 +84,8 @@ def series_view(series: MeetingSeries, *, next_occ: Occurrence | None) -> dict[s
         "join_url": series.join_url,
         "reminders": ", ".join(format_offset(m) for m in series.reminder_offsets or []) or "none",
         "skips": list(series.exdates or []),
+        "skip_holidays": skip_label(series),  # "US, FR" or None
+        "rotation": rotation.describe(rotation.of(series)),  # ", rotating with 08:00 …" or ""
         "next": occurrence_view(next_occ, series.home_tz) if next_occ else None,
     }
 
@@ -93,9 +113,7 @@ def zone_rows(when: datetime, zones: dict[str, list[str]], home: datetime) -> li
 
 def moved_notices(series: MeetingSeries, occ: Occurrence, zones: list[str]) -> list[str]:
     """Zones where this occurrence's local time differs from the previous one's (DST)."""
-    from bot.timekit.recurrence import previous_occurrence
-
-    prev = previous_occurrence(schedule_of(series), occ.start)
+    prev = rotation.previous_same_slot(schedule_of(series), occ)
     if prev is None:
         return []
     out = []

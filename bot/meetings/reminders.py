@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from bot import metrics, outbox
+from bot.meetings.holidays import reminder_warnings
 from bot.meetings.models import MeetingSeries
 from bot.meetings.present import occurrence_view, series_view
 from bot.meetings.services import schedule_of
@@ -66,6 +67,7 @@ def post_reminder(
         s=view,
         occ=occurrence_view(occ, series.home_tz),
         lead=_lead(occ.start - now),
+        holidays=reminder_warnings(session, series, occ.start),
         sections=_sections(session, series, now, sections),
     )
     blocks = bk.from_markup(markup)[: bk.MAX_MESSAGE_BLOCKS]

@@ -34,6 +34,7 @@ from bot.meetings.services import (
     skip,
 )
 from bot.platform import Membership
+from bot.services import workspace
 from bot.slackfmt import escape
 from bot.timekit.recurrence import Occurrence
 from bot.timekit.zones import get_zone
@@ -256,7 +257,8 @@ def skip_meeting(
 ) -> Skipped:
     """Skip one meeting: `words` are its date (read in the series' zone) and the reason."""
     series = find_series(session, team_id=team_id, ref=ref, channel_id=here, usage=SKIP_USAGE)
-    day, reason = parse_skip(words, now.astimezone(get_zone(series.home_tz)).date())
+    today = now.astimezone(get_zone(series.home_tz)).date()
+    day, reason = parse_skip(words, today, day_first=workspace.day_first(session, team_id))
     may_change(series, user_id=user_id, admin_check=admin_check)
     occ = skip(session, series=series, day=day, reason=reason, now=now)
     return Skipped(series, occ, reason, next_occurrence(series, after=now))

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 from bot import outbox
 from bot.directory import Directory
 from bot.errors import NotFound, UsageError
+from bot.meetings import rotation as rotating
+from bot.meetings.holidays import skipped_dates
 from bot.meetings.ics import calendar
 from bot.meetings.models import CalendarFeed, MeetingSeries
 from bot.services.common import insert_ignore, next_number
@@ -24,6 +26,7 @@ from bot.timekit.recurrence import (
     Occurrence,
     Recurrence,
     Schedule,
+    SecondSlot,
     first_on_or_after,
     from_rrule,
     iter_occurrences,
@@ -58,6 +61,8 @@ class Draft:
     agenda_url: str | None = None
     join_url: str | None = None
     skips: tuple[tuple[date, str], ...] = ()
+    skip_holidays: tuple[str, ...] = ()  # ISO country codes
+    rotation: SecondSlot | None = None  # every other meeting at this slot
     notes: tuple[str, ...] = field(default=(), compare=False)
 
     def to_json(self) -> str:
@@ -85,6 +90,8 @@ class Draft:
             agenda_url=d.get("agenda_url"),
             join_url=d.get("join_url"),
             skips=tuple((date.fromisoformat(s[0]), str(s[1])) for s in d.get("skips") or ()),
+            skip_holidays=tuple(d.get("skip_holidays") or ()),
+            rotation=rotating.from_json(d.get("rotation")),
         )
 
 
@@ -103,8 +110,10 @@ class Plan:
             dtstart=self.dtstart,
             tz=self.draft.tz,
             rrule=self.rrule,
-            exdates=tuple(d for d, _ in self.draft.skips),
+            exdates=tuple(d for d, _ in self.draft.skips)
+            + skipped_dates(self.draft.skip_holidays, self.dtstart.date()),
             duration=timedelta(minutes=self.draft.duration),
+            rotation=self.draft.rotation,
         )
 
 
@@ -151,8 +160,10 @@ def plan(
         )
     if rec.until and rec.until < first.date():
         raise UsageError("The end date is before the first meeting.", usage, field="when")
+    rotating.check(rec, draft.rotation, at=draft.at, tz=draft.tz, usage=usage)
     rrule_text = to_rrule(rec, tz=draft.tz, at=draft.at)
-    schedule = Schedule(first, draft.tz, rrule_text, tuple(d for d, _ in draft.skips))
+    exdates = tuple(d for d, _ in draft.skips) + skipped_dates(draft.skip_holidays, first.date())
+    schedule = Schedule(first, draft.tz, rrule_text, exdates)
     pairs = back_to_back(schedule, rec, after=now, before=now + BACK_TO_BACK_HORIZON)
     warnings = _dst_warnings(schedule, now) + tuple(pair.notice() for pair in pairs)
     return Plan(draft, first, rrule_text, warnings)
@@ -259,8 +270,10 @@ def schedule_of(series: MeetingSeries) -> Schedule:
         dtstart=series.dtstart,
         tz=series.home_tz,
         rrule=series.rrule,
-        exdates=tuple(date.fromisoformat(x["date"]) for x in series.exdates or []),
+        exdates=tuple(date.fromisoformat(x["date"]) for x in series.exdates or [])
+        + skipped_dates(series.skip_holidays, series.dtstart.date()),
         duration=timedelta(minutes=series.duration_minutes),
+        rotation=rotating.of(series),
     )
 
 
@@ -281,6 +294,8 @@ def draft_of(series: MeetingSeries) -> Draft:
         agenda_url=series.agenda_url,
         join_url=series.join_url,
         skips=tuple((date.fromisoformat(x["date"]), x.get("reason") or "") for x in series.exdates),
+        skip_holidays=tuple(series.skip_holidays or ()),
+        rotation=rotating.of(series),
     )
 
 
@@ -384,6 +399,8 @@ def save_new(
         dtstart=plan_.dtstart.astimezone(UTC),
         rrule=plan_.rrule,
         exdates=[{"date": x.isoformat(), "reason": r} for x, r in d.skips],
+        skip_holidays=list(d.skip_holidays) or None,
+        rotation=rotating.to_json(d.rotation),
         duration_minutes=d.duration,
         chairs=list(d.chairs),
         agenda_url=d.agenda_url,
@@ -408,6 +425,8 @@ def save_edit(session: Session, *, series: MeetingSeries, plan_: Plan, now: date
     series.dtstart = plan_.dtstart.astimezone(UTC)
     series.rrule = plan_.rrule
     series.exdates = [{"date": x.isoformat(), "reason": r} for x, r in d.skips]
+    series.skip_holidays = list(d.skip_holidays) or None
+    series.rotation = rotating.to_json(d.rotation)
     series.duration_minutes = d.duration
     series.chairs = list(d.chairs)
     series.agenda_url = d.agenda_url

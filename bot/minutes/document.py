@@ -19,6 +19,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup
 from markupsafe import escape as escape_html
 
+from bot.actions import due as owner_due
 from bot.actions import text as slacktext
 from bot.actions.dates import zone
 from bot.actions.service import ItemView
@@ -116,6 +117,22 @@ class ActionRow:
     done_by: str | None = None
     done_by_name: str = ""
     done_on: str = ""
+    # The zone the due date was read in (its owner's), when not the meeting's own.
+    due_zone: str | None = None
+
+    @property
+    def due_label(self) -> str:
+        """The due date as plain text: ISO, with its owner's zone where it differs."""
+        if self.due is None:
+            return ""
+        return (
+            f"{self.due.isoformat()} ({self.due_zone})" if self.due_zone else self.due.isoformat()
+        )
+
+    @property
+    def due_token(self) -> str:
+        """The due date as a Slack date token (the ISO date where Slack cannot show it)."""
+        return owner_due.date_token(self.due, self.due_zone) if self.due is not None else ""
 
     @property
     def owners_mrkdwn(self) -> str:
@@ -243,7 +260,12 @@ def _action_row(
         done_by=item.done_by,
         done_by_name=("@" + names.get(item.done_by, item.done_by)) if item.done_by else "",
         done_on=done_on,
+        due_zone=item.due_tz if item.due_tz and item.due_tz != _zone_name(tz) else None,
     )
+
+
+def _zone_name(tz: ZoneInfo | None) -> str:
+    return tz.key if tz is not None else "UTC"
 
 
 class LogInput(Protocol):

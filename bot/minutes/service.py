@@ -12,7 +12,6 @@ messages of channels it is in: a meeting starts only where the bot is a member
 
 from __future__ import annotations
 
-import contextlib
 import re
 import secrets
 from collections.abc import Callable
@@ -25,12 +24,14 @@ from sqlalchemy.orm import Session
 
 from bot.actions import dates
 from bot.actions import service as actions
+from bot.actions.due import no_date_note
 from bot.actions.models import ActionItem
-from bot.actions.parsing import split_action
+from bot.actions.parsing import ActionText, split_action
 from bot.errors import Conflict, NotFound, PermissionDenied, UsageError
 from bot.grammar import mentions
 from bot.minutes.models import Attendee, LogLine, Meeting, MeetingItem
 from bot.platform import Membership
+from bot.services import workspace
 from bot.services.common import insert_ignore
 from bot.services.hooks import MeetingSlot
 from bot.slackfmt import escape
@@ -55,6 +56,8 @@ class Captured:
     ended: bool = False
     item_id: int | None = None
     action_number: int | None = None
+    # Said in the line's thread: e.g. the #action was recorded without its due date.
+    note: str | None = None
 
 
 def parse_command(text: str) -> tuple[str, str] | None:
@@ -241,15 +244,23 @@ def _check_chair(meeting: Meeting, user_id: str, what: str) -> None:
 
 
 def _due_from(
-    due_text: str | None, *, user_id: str, now: datetime, tz_of: TzLookup
-) -> actions.Due | None:
-    if not due_text:
-        return None
-    tz = tz_of(user_id)
-    try:
-        return actions.Due(dates.parse_due(due_text, now=now, tz=tz), tz)
-    except dates.DateError as exc:
-        raise UsageError(escape(str(exc)), usage="#action @owner task [due <date>]") from None
+    session: Session,
+    meeting: Meeting,
+    parsed: ActionText,
+    *,
+    user_id: str,
+    now: datetime,
+    tz_of: TzLookup,
+) -> actions.DueReading:
+    """The #action's due date, read in its owner's calendar (see `bot.actions.due`)."""
+    return actions.read_owner_due(
+        parsed.due_text,
+        tz_of=tz_of,
+        owners=parsed.owners,
+        writer=user_id,
+        now=now,
+        day_first=workspace.day_first(session, meeting.team_id),
+    )
 
 
 def add_item(
@@ -262,8 +273,13 @@ def add_item(
     now: datetime,
     tz_of: TzLookup,
     source_ts: str | None = None,
+    notes: list[str] | None = None,
 ) -> MeetingItem:
-    """Store one item of the minutes (for #action, also the numbered action item)."""
+    """Store one item of the minutes (for #action, also the numbered action item).
+
+    What the writer should be told although the item was stored (a due date that
+    could not be used) is appended to `notes`.
+    """
     if kind not in ITEM_KINDS:
         raise UsageError(f"`{kind}` is not a kind of minutes item.")
     text = " ".join(text.split())[:MAX_ITEM].rstrip()
@@ -280,18 +296,22 @@ def add_item(
                 "#action needs a task besides its owners; nothing was recorded.",
                 usage="#action @owner task [due <date>]",
             )
+        reading = _due_from(session, meeting, parsed, user_id=user_id, now=now, tz_of=tz_of)
         row = actions.add_item(
             session,
             team_id=meeting.team_id,
-            text=parsed.task,
+            # A clause whose date was not used stays in the task, as it was said.
+            text=parsed.task_as_written if reading.problem else parsed.task,
             owners=parsed.owners,
             created_by=user_id,
             now=now,
             channel_id=meeting.channel_id,
-            due=_due_from(parsed.due_text, user_id=user_id, now=now, tz_of=tz_of),
+            due=reading.due,
             meeting_id=meeting.id,
         )
         number = row.number
+        if reading.problem and notes is not None:
+            notes.append(no_date_note(row.number, reading.problem))
     item = MeetingItem(
         team_id=meeting.team_id,
         meeting_id=meeting.id,
@@ -484,6 +504,7 @@ def capture(
     word, rest = parsed
     try:
         if word in ITEM_KINDS:
+            notes: list[str] = []
             item = add_item(
                 session,
                 meeting=meeting,
@@ -493,9 +514,13 @@ def capture(
                 now=now,
                 tz_of=tz_of,
                 source_ts=ts,
+                notes=notes,
             )
             return Captured(
-                reaction="white_check_mark", item_id=item.id, action_number=item.action_number
+                reaction="white_check_mark",
+                item_id=item.id,
+                action_number=item.action_number,
+                note=" ".join(notes) or None,
             )
         if word == "undo":
             undo(session, meeting=meeting, user_id=user_id)
@@ -583,14 +608,12 @@ def edit_from_message(
         row = _action_row(session, item)
         split = split_action(rest)
         if row is not None and split.task:
-            actions.set_text(row, split.task)
+            reading = _due_from(session, meeting, split, user_id=user_id, now=now, tz_of=tz_of)
+            actions.set_text(row, split.task_as_written if reading.problem else split.task)
             actions.set_owners(row, split.owners)
-            if split.due_text:
-                # A bad date in an edit keeps the old one.
-                with contextlib.suppress(UsageError):
-                    actions.set_due(
-                        row, _due_from(split.due_text, user_id=user_id, now=now, tz_of=tz_of)
-                    )
+            # A bad date in an edit keeps the old one.
+            if reading.due is not None:
+                actions.set_due(row, reading.due)
     elif kind == "action" or item.kind == "action":
         # Changing to or from an action: replace the item, keeping its place.
         position = item.position

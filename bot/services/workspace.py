@@ -35,6 +35,8 @@ class WorkspaceSettings:
     default_channel: str | None = None
     # The weekly support digest goes here.
     digest_channel: str | None = None
+    # Dates like 9/10 are read day first (9 October) instead of month first.
+    day_first: bool = False
 
 
 def workspace_settings(session: Session, *, team_id: str) -> WorkspaceSettings:
@@ -42,7 +44,24 @@ def workspace_settings(session: Session, *, team_id: str) -> WorkspaceSettings:
     ws = session.get(Workspace, team_id)
     if ws is None:
         return WorkspaceSettings()
-    return WorkspaceSettings(ws.default_channel, ws.digest_channel)
+    return WorkspaceSettings(ws.default_channel, ws.digest_channel, bool(ws.day_first))
+
+
+def day_first(session: Session, team_id: str) -> bool:
+    """Whether this workspace reads ``9/10`` as 9 October (month first when not set)."""
+    ws = session.get(Workspace, team_id)
+    return bool(ws.day_first) if ws is not None else False
+
+
+def set_day_first(
+    session: Session, *, team_id: str, day_first: bool, is_admin: IsAdmin, now: datetime
+) -> WorkspaceSettings:
+    """Read numeric dates day first (or month first) from now on (admins)."""
+    check_admin(is_admin, doing="change the bot's settings")
+    ws = ensure_workspace(session, team_id=team_id, now=now)
+    ws.day_first = day_first
+    session.flush()
+    return WorkspaceSettings(ws.default_channel, ws.digest_channel, ws.day_first)
 
 
 def set_channel(
@@ -61,7 +80,7 @@ def set_channel(
     ws = ensure_workspace(session, team_id=team_id, now=now)
     setattr(ws, setting, channel_id)
     session.flush()
-    return WorkspaceSettings(ws.default_channel, ws.digest_channel)
+    return WorkspaceSettings(ws.default_channel, ws.digest_channel, bool(ws.day_first))
 
 
 def bot_admins(session: Session, *, team_id: str, configured: Iterable[str]) -> list[str]:

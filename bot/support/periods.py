@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from bot.errors import UsageError
+from bot.timekit.read import read_date
 from bot.timekit.zones import get_zone
 
 DEFAULT = "30d"
@@ -75,10 +77,12 @@ def _quarter_name(d: date) -> str:
     return f"Q{(d.month - 1) // 3 + 1} {d.year}"
 
 
-def _parse_date(text: str) -> date:
+def _parse_date(text: str, today: date) -> date:
+    """One end of a range, read like every other date (``2026-10-01``, ``9/1``, ``today``)."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
+        # A report looks back: a date without a year is the nearest one, not the next.
+        return read_date(text, today=today, prefer="nearest").value
+    except UsageError:
         raise PeriodError(f"`{text[:20]}` is not a date like 2026-10-01.") from None
 
 
@@ -121,7 +125,7 @@ def parse_period(text: str, *, now: datetime, zone: str) -> Period:
         plural = "" if n == 1 else "s"
         return Period(f"{n}{unit}", f"last {n} {name}{plural}", since, now, zone)
     if m := _RANGE.fullmatch(word):
-        first, last = _parse_date(m.group(1)), _parse_date(m.group(2))
+        first, last = _parse_date(m.group(1), today), _parse_date(m.group(2), today)
         if last < first:
             raise PeriodError(
                 f"`{text[:30]}` ends before it starts: write the earlier date first "

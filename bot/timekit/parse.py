@@ -8,12 +8,14 @@ their own grammars. Nothing here knows about time zones except by name.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, time, timedelta
-from typing import Generic, TypeVar
+from datetime import date, time
 
 from bot.errors import UsageError
 from bot.slackfmt import escape
+from bot.timekit import read
+from bot.timekit.read import Taken, next_weekday
+
+__all__ = ["Taken", "next_weekday"]
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _WEEKDAY_WORDS: dict[str, int] = {}
@@ -36,30 +38,11 @@ MONTHS = (
     "november",
     "december",
 )
-_MONTH_WORDS: dict[str, int] = {}
-for _i, _name in enumerate(MONTHS, start=1):
-    _MONTH_WORDS[_name] = _i
-    _MONTH_WORDS[_name[:3]] = _i
-_MONTH_WORDS["sept"] = 9
-
-_CLOCK = re.compile(r"^(?P<h>\d{1,2})(?:[:.h](?P<m>\d{2}))?(?P<ampm>am|pm|a\.m\.|p\.m\.|a|p)?$")
-_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
-_DAY_NUMBER = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?,?$")
-_YEAR = re.compile(r"^(\d{4})$")
 _DURATION = re.compile(
     r"^(?:(?P<h>\d+(?:\.\d+)?)\s*(?:h|hr|hrs|hour|hours))?\s*"
     r"(?:(?P<m>\d+)\s*(?:m|min|mins|minute|minutes)?)?$"
 )
 _OFFSET_PART = re.compile(r"^(?P<n>\d+)\s*(?P<unit>w|d|h|m|weeks?|days?|hours?|min|mins|minutes?)$")
-
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class Taken(Generic[T]):
-    value: T
-    used: int
 
 
 def weekday_of(word: str) -> int | None:
@@ -69,87 +52,30 @@ def weekday_of(word: str) -> int | None:
 
 def parse_clock(text: str) -> time | None:
     """``16:00``, ``9am``, ``9:30 pm``, ``12pm`` (noon), ``12am`` (midnight), ``noon``."""
-    word = text.strip().lower().replace(" ", "")
-    if word == "noon":
-        return time(12, 0)
-    if word == "midnight":
-        return time(0, 0)
-    m = _CLOCK.match(word)
-    if not m:
-        return None
-    hour, minute, ampm = int(m["h"]), int(m["m"] or 0), m["ampm"]
-    if minute > 59:
-        return None
-    if ampm:
-        if not 1 <= hour <= 12:
-            return None
-        pm = ampm.startswith("p")
-        hour = hour % 12 + (12 if pm else 0)
-    else:
-        # A bare number ("9") is too easy to confuse with a count or a day.
-        if m["m"] is None or hour > 23:
-            return None
-    return time(hour, minute)
+    return read.parse_time(text)
 
 
 def take_clock(words: list[str], i: int) -> Taken[time] | None:
-    """A time of day at words[i], also written in two words (``9 am``)."""
+    """A single time of day at words[i], also written in two words (``9 am``)."""
     if i >= len(words):
         return None
-    if i + 1 < len(words) and words[i + 1].lower() in ("am", "pm", "a.m.", "p.m."):
-        joined = parse_clock(words[i] + words[i + 1])
-        if joined is not None:
-            return Taken(joined, 2)
-    single = parse_clock(words[i])
-    return Taken(single, 1) if single is not None else None
-
-
-def take_date(words: list[str], i: int, today: date) -> Taken[date] | None:
-    """``2026-12-03``, ``today``, ``tomorrow``, ``dec 3 [2026]``, ``3 december [2026]``."""
-    if i >= len(words):
+    taken = read.take_times(words, i)
+    if taken is None or taken.value.end is not None:
+        # A range is not one time: read the first time of it alone.
+        for n in (2, 1):
+            single = read.parse_time(" ".join(words[i : i + n])) if i + n <= len(words) else None
+            if single is not None:
+                return Taken(single, n)
         return None
-    w = words[i].lower().rstrip(",")
-    if w == "today":
-        return Taken(today, 1)
-    if w == "tomorrow":
-        return Taken(today + timedelta(days=1), 1)
-    m = _ISO_DATE.match(w)
-    if m:
-        try:
-            return Taken(date(int(m[1]), int(m[2]), int(m[3])), 1)
-        except ValueError:
-            raise UsageError(f"`{escape(words[i])}` is not a real date.") from None
-    nxt = words[i + 1].lower().rstrip(",") if i + 1 < len(words) else ""
-    month = day = None
-    if w in _MONTH_WORDS and _DAY_NUMBER.match(nxt):
-        month, day = _MONTH_WORDS[w], int(_DAY_NUMBER.match(nxt)[1])  # type: ignore[index]
-    elif _DAY_NUMBER.match(w) and nxt in _MONTH_WORDS:
-        month, day = _MONTH_WORDS[nxt], int(_DAY_NUMBER.match(w)[1])  # type: ignore[index]
-    if month is None or day is None:
-        return None
-    used = 2
-    year_word = words[i + 2] if i + 2 < len(words) else ""
-    year_m = _YEAR.match(year_word)
-    try:
-        if year_m:
-            return Taken(date(int(year_m[1]), month, day), 3)
-        found = date(today.year, month, day)
-    except ValueError:
-        raise UsageError(f"`{escape(' '.join(words[i : i + 2]))}` is not a real date.") from None
-    # Without a year, the next such date (people plan ahead).
-    if found < today:
-        try:
-            found = date(today.year + 1, month, day)
-        except ValueError:
-            raise UsageError(
-                f"`{escape(' '.join(words[i : i + 2]))}` is not a real date."
-            ) from None
-    return Taken(found, used)
+    return Taken(taken.value.start, taken.used)
 
 
-def next_weekday(today: date, weekday: int) -> date:
-    """The next date with that weekday, today included."""
-    return today + timedelta(days=(weekday - today.weekday()) % 7)
+def take_date(
+    words: list[str], i: int, today: date, *, day_first: bool = False
+) -> Taken[date] | None:
+    """A date at words[i] (see bot.timekit.read.take_date), without the reading notes."""
+    taken = read.take_date(words, i, today=today, day_first=day_first)
+    return Taken(taken.value.value, taken.used) if taken is not None else None
 
 
 def parse_duration(text: str, usage: str | None = None) -> int:

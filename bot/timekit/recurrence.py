@@ -133,6 +133,23 @@ def from_rrule(text: str, *, tz: str) -> Recurrence:
 
 
 @dataclass(frozen=True)
+class SecondSlot:
+    """A rotating series' other slot: a wall-clock time in its own zone.
+
+    Every other occurrence (the 2nd, 4th, … counted from the first, skipped ones
+    included) moves to this time on the same calendar date as the rule's date,
+    read in this zone, so its DST follows this zone, not the home zone.
+    """
+
+    at: time
+    tz: str
+
+    def start_on(self, day: date) -> datetime:
+        """The slot's start on `day` (UTC); a time in a DST gap moves forward by the gap."""
+        return datetime.combine(day, self.at).replace(tzinfo=get_zone(self.tz)).astimezone(UTC)
+
+
+@dataclass(frozen=True)
 class Schedule:
     """Everything needed to list a series' occurrences."""
 
@@ -141,6 +158,7 @@ class Schedule:
     rrule: str = ""
     exdates: tuple[date, ...] = ()
     duration: timedelta = timedelta(hours=1)
+    rotation: SecondSlot | None = None  # alternate occurrences move to this slot
 
     @property
     def local_start(self) -> datetime:
@@ -154,6 +172,7 @@ class Occurrence:
     local: datetime  # the home zone's wall clock
     shifted: bool = False  # the series' time did not exist that day (DST gap)
     wall: time = field(default=time(0))  # the series' own wall-clock time
+    slot: Literal["A", "B"] = "A"  # a rotating series' second slot is B
 
     @property
     def local_date(self) -> date:
@@ -176,6 +195,9 @@ def _ruleset(s: Schedule) -> rruleset:
 
 def iter_occurrences(s: Schedule, after: datetime) -> Iterator[Occurrence]:
     """Occurrences starting at or after `after` (aware), in order, without end."""
+    if s.rotation is not None:
+        yield from _rotated(s, s.rotation, after)
+        return
     zone = get_zone(s.tz)
     wall = s.local_start.time()
     # Wall-clock comparison inside dateutil: start a day early, then filter exactly.
@@ -210,6 +232,8 @@ def occurrences(
 
 def previous_occurrence(s: Schedule, before: datetime) -> Occurrence | None:
     """The last occurrence starting before `before`."""
+    if s.rotation is not None:
+        return _rotated_before(s, s.rotation, before)
     zone = get_zone(s.tz)
     rules = _ruleset(s)
     wall = s.local_start.time()
@@ -240,3 +264,65 @@ def first_on_or_after(rec: Recurrence, *, tz: str, day: date, at: time) -> datet
         return start
     found = rrulestr(text, dtstart=start).after(start, inc=True)
     return found if isinstance(found, datetime) else None
+
+
+# A rotating series' second slot is on the rule's date, so it is at most this far from
+# the rule's own time (zones span UTC-12 to UTC+14, times of day a day).
+_SLOT_DRIFT = timedelta(days=2)
+
+
+def _plain_rule(s: Schedule) -> rrule:
+    """The series' rule alone, without skipped dates: occurrence numbers count from it."""
+    built = rrulestr(s.rrule, dtstart=s.local_start, forceset=False) if s.rrule.strip() else None
+    if isinstance(built, rrule):
+        return built
+    return rrule(DAILY, count=1, dtstart=s.local_start)
+
+
+def _numbered(s: Schedule, raw: datetime, index: int, rot: SecondSlot) -> Occurrence | None:
+    """The occurrence numbered `index` that the rule puts at `raw`, or None if skipped."""
+    zone = get_zone(s.tz)
+    wall = s.local_start.time()
+    if index % 2 == 0:
+        if raw.date() in s.exdates:
+            return None
+        start = raw.astimezone(UTC)
+        local = start.astimezone(zone)
+        shifted = local.time().replace(fold=0) != wall
+        return Occurrence(start, start + s.duration, local, shifted, wall, "A")
+    start = rot.start_on(raw.date())
+    local = start.astimezone(zone)
+    # A skip names the rule's date or the slot's own date in the home zone.
+    if raw.date() in s.exdates or local.date() in s.exdates:
+        return None
+    own = start.astimezone(get_zone(rot.tz)).time().replace(fold=0)
+    return Occurrence(start, start + s.duration, local, own != rot.at, rot.at, "B")
+
+
+def _rotated(s: Schedule, rot: SecondSlot, after: datetime) -> Iterator[Occurrence]:
+    rule = _plain_rule(s)
+    since = (after - _SLOT_DRIFT).astimezone(get_zone(s.tz))
+    # The parity counts every meeting of the rule from the first, skipped ones too.
+    index = 0
+    for raw in rule:
+        if raw >= since:
+            break
+        index += 1
+    for raw in rule.xafter(since, inc=True):
+        occ = _numbered(s, raw, index, rot)
+        index += 1
+        if occ is not None and occ.start >= after:
+            yield occ
+
+
+def _rotated_before(s: Schedule, rot: SecondSlot, before: datetime) -> Occurrence | None:
+    rule = _plain_rule(s)
+    limit = (before + _SLOT_DRIFT).astimezone(get_zone(s.tz))
+    found: Occurrence | None = None
+    for index, raw in enumerate(rule):
+        if raw >= limit:
+            break
+        occ = _numbered(s, raw, index, rot)
+        if occ is not None and occ.start < before:
+            found = occ
+    return found

@@ -1,24 +1,62 @@
 """Fair meeting slots for people spread over time zones.
 
-Candidates are every half hour over the coming days. Each is scored by how many
-participants are inside their working hours, how many would meet on their
-weekend, and how far outside their hours the worst-off participant is. People
-with the same zone and hours are scored once (a group), and each zone's UTC offset
-is computed once per candidate, so 50 people in 12 zones over a week is a few
-thousand integer comparisons.
+Candidates are every half hour over the coming days. Each is given a fairness
+score, the sum over participants of how far outside their working hours it falls
+(lower is fairer; 0 means everyone is inside):
+
+* a participant inside their hours on a working day scores 0;
+* otherwise the minutes between the meeting and their working day (before it
+  starts or after it ends, whichever is nearer), each minute beyond the first
+  `GENTLE` minutes counting twice, so one person's 3 a.m. costs more than two
+  people's 7 a.m.;
+* a day off adds `DAY_OFF`.
+
+The suggestions are materially different: their UTC times of day are at least
+`MIN_GAP` minutes apart on the 24-hour clock, so the same hour on another day is
+not offered again. People with the same zone and hours are scored once (a group),
+and each zone's UTC offset is computed once per candidate, so 50 people in 12
+zones over a week is a few thousand integer comparisons.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 from bot.timekit.zones import get_zone
 
 DEFAULT_START = 8 * 60
 DEFAULT_END = 18 * 60
 WORKDAYS = frozenset(range(5))
+GENTLE = 120  # minutes outside one's hours that count once; beyond, twice
+DAY_OFF = 240  # the score of meeting on one's day off
+MIN_GAP = 120  # minutes between the UTC times of day of two suggestions
+_DAY = 1440
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)  # a Thursday
+
+Side = Literal["", "early", "late"]
+
+
+def outside_hours(mod: int, duration: int, start: int, end: int) -> tuple[int, Side]:
+    """How many minutes a meeting at local minute `mod` falls outside [start, end), and on which side.
+
+    The distance is to the nearer working day: a 01:00 meeting is 7 h before an
+    08:00 start, a 23:00 one 5 h after an 18:00 end (of the day before or the same).
+    """
+    if start <= mod and mod + duration <= end:
+        return 0, ""
+    early = max(0, start - mod)
+    late = max(0, mod + duration - end)
+    options: list[tuple[int, Side]] = [(early + late, "early" if early >= late else "late")]
+    options.append((mod + _DAY + duration - end, "late"))  # after yesterday's end
+    options.append((start + _DAY - mod, "early"))  # before tomorrow's start
+    return min(options, key=lambda o: o[0])
+
+
+def penalty(outside: int, off_day: bool) -> int:
+    """One participant's share of a slot's score."""
+    return outside + max(0, outside - GENTLE) + (DAY_OFF if off_day else 0)
 
 
 @dataclass(frozen=True)
@@ -36,6 +74,9 @@ class LocalView:
     local: datetime
     inside: bool
     weekend: bool
+    outside: int = 0  # minutes between the meeting and the participant's working day
+    side: Side = ""  # before the day starts or after it ends
+    score: int = 0  # this participant's share of the slot's score
 
 
 @dataclass
@@ -47,9 +88,28 @@ class Slot:
     worst: int  # minutes outside working hours of the worst-off participant
     mask: int = 0  # bit per group inside its hours
     views: list[LocalView] = field(default_factory=list)
+    score: int = 0  # the fairness score: lower is fairer, 0 is everyone inside
 
-    def key(self) -> tuple[int, int, int, datetime]:
-        return (-self.inside, self.weekend, self.worst, self.start)
+    def key(self) -> tuple[int, int, int, int, bool, datetime]:
+        # Ties go to the slot on the hour, then to the sooner one.
+        return (
+            self.score,
+            -self.inside,
+            self.weekend,
+            self.worst,
+            self.start.minute != 0,
+            self.start,
+        )
+
+    @property
+    def minute_of_day(self) -> int:
+        return self.start.hour * 60 + self.start.minute
+
+
+def day_gap(a: Slot, b: Slot) -> int:
+    """Minutes between two slots' UTC times of day, around the clock (0 to 720)."""
+    d = abs(a.minute_of_day - b.minute_of_day) % _DAY
+    return min(d, _DAY - d)
 
 
 @dataclass
@@ -102,32 +162,32 @@ def rank(
     top: int = 5,
     step: int = 30,
 ) -> Suggestion:
-    """The best `top` non-overlapping slots, and an alternating pair when none suits all."""
+    """The `top` fairest materially different slots, and an alternating pair when none suits all."""
     groups = _groups(people)
     total = len(people)
     starts = candidate_starts(now, days, step)
     zones = {g.tz for g in groups}
-    offsets = {tz: _offsets(tz, starts, 1440 // step) for tz in zones}
+    offsets = {tz: _offsets(tz, starts, _DAY // step) for tz in zones}
     scored: list[Slot] = []
     profiles = [(g.tz, g.start, g.end, g.workdays, len(g.members), 1 << g.bit) for g in groups]
     for i, t in enumerate(starts):
         epoch_min = int((t - _EPOCH).total_seconds()) // 60
-        inside = weekend = worst = mask = 0
+        inside = weekend = worst = mask = score = 0
         for tz, w_start, w_end, workdays, size, bit in profiles:
             local = epoch_min + offsets[tz][i]
-            mod = local % 1440
-            off_day = (local // 1440 + 3) % 7 not in workdays
+            mod = local % _DAY
+            off_day = (local // _DAY + 3) % 7 not in workdays
             if off_day:
                 weekend += size
-            early = w_start - mod if mod < w_start else 0
-            late = mod + duration - w_end if mod + duration > w_end else 0
-            outside = early + late
+            outside, _ = outside_hours(mod, duration, w_start, w_end)
+            score += size * penalty(outside, off_day)
             if outside == 0 and not off_day:
                 inside += size
                 mask |= bit
             elif outside > worst:
                 worst = outside
-        scored.append(Slot(t, t + timedelta(minutes=duration), inside, weekend, worst, mask))
+        slot = Slot(t, t + timedelta(minutes=duration), inside, weekend, worst, mask, score=score)
+        scored.append(slot)
     best = _pick(sorted(scored, key=Slot.key), top)
     alternating = None
     if best and best[0].inside < total:
@@ -158,9 +218,10 @@ def _offsets(tz: str, starts: list[datetime], per_day: int) -> list[int]:
 
 
 def _pick(ordered: list[Slot], top: int) -> list[Slot]:
+    """The best slots whose times of day are `MIN_GAP` apart (and that do not overlap)."""
     picked: list[Slot] = []
     for s in ordered:
-        if all(s.end <= p.start or s.start >= p.end for p in picked):
+        if all(day_gap(s, p) >= MIN_GAP and (s.end <= p.start or s.start >= p.end) for p in picked):
             picked.append(s)
             if len(picked) == top:
                 break
@@ -200,6 +261,7 @@ def _views(slot: Slot, people: list[Participant]) -> list[LocalView]:
         local = slot.start.astimezone(get_zone(p.tz))
         mod = local.hour * 60 + local.minute
         off_day = local.weekday() not in p.workdays
-        inside = not off_day and p.work_start <= mod and mod + minutes <= p.work_end
-        out.append(LocalView(p, local, inside, off_day))
+        outside, side = outside_hours(mod, minutes, p.work_start, p.work_end)
+        inside = not off_day and outside == 0
+        out.append(LocalView(p, local, inside, off_day, outside, side, penalty(outside, off_day)))
     return out

@@ -88,8 +88,15 @@ def test_bad_input(running: RunningBot) -> None:
     assert "Say what needs doing" in act(running, "add <@U2>")
     assert "not a user I know" in act(running, "add @bob do it")
     assert "does not know the user" in act(running, "add <@U404NOBODY> do it")
-    assert "in the past" in act(running, "add <@U2> do it by 2026-01-01")
-    assert "not a real calendar date" in act(running, "add <@U2> do it by 2026-02-30")
+    # A due date that cannot be used does not lose the item: it is recorded without
+    # one, and only the writer is told why.
+    assert "Action item #1" in act(running, "add <@U2> do it by 2026-01-01")
+    assert "Action item #2" in act(running, "add <@U2> do it by 2026-02-30")
+    running.deliver()
+    told = [e["text"] for e in running.fake.ephemerals if e["user"] == "U1"]
+    assert len(told) == 2, told
+    assert "#1 without a due date" in told[0] and "in the past" in told[0]
+    assert "#2 without a due date" in told[1] and "not a real date" in told[1]
     assert "no action item #42" in act(running, "done 42")
     assert "not a action item number" in act(running, "done many") or "number" in act(
         running, "done many"
@@ -97,10 +104,11 @@ def test_bad_input(running: RunningBot) -> None:
     assert "Which action item" in act(running, "show")
     assert "not a filter" in act(running, "list everything")
     act(running, "add <@U2> something")
-    assert "not a date I understand" in act(running, "due 1 someday")
-    assert "not a user mention" in act(running, "assign 1 bob")
+    assert "not a date I understand" in act(running, "due 3 someday")
+    assert "not a user mention" in act(running, "assign 3 bob")
     with running.bot.rt.db.read() as s:
-        assert s.query(ActionItem).count() == 1
+        assert s.query(ActionItem).count() == 3
+        assert all(a.due_date is None for a in s.query(ActionItem))
 
 
 def test_concurrent_adds_get_gapless_unique_numbers(running: RunningBot) -> None:
@@ -126,29 +134,40 @@ def test_concurrent_adds_get_gapless_unique_numbers(running: RunningBot) -> None
 
 
 def test_owner_reminders_day_before_and_overdue_once_each(running: RunningBot) -> None:
-    # Bob is in Los Angeles; alice (Paris) sets a due date of Friday 27 Nov (Paris).
+    # Alice (Paris) gives bob (Los Angeles) and chie (Tokyo) a due date of Friday 27 Nov:
+    # a date of each owner's calendar, nudged in each owner's morning (09:00 there).
     act(running, "add <@U2|bob> <@U3|chie> send the survey by friday")
     act(running, "add nobody owns this by friday")
     act(running, "add <@U2|bob> later thing by dec 20")
 
     running.run_jobs(at=datetime(2026, 11, 25, 12, 0, tzinfo=UTC))  # Wednesday: too early
-    assert dm_texts(running, "U2") == []
-    # Thursday 26 Nov 00:30 Paris: the day before.
+    assert dm_texts(running, "U2") == [] and dm_texts(running, "U3") == []
+    # Thursday 00:30 in Paris (the writer's midnight): nobody's morning yet.
     running.run_jobs(at=datetime(2026, 11, 25, 23, 30, tzinfo=UTC))
+    assert dm_texts(running, "U2") == [] and dm_texts(running, "U3") == []
+    # Thursday 09:30 in Tokyo: chie's "due tomorrow"; bob is asleep (Wednesday 16:30).
+    running.run_jobs(at=datetime(2026, 11, 26, 0, 30, tzinfo=UTC))
+    assert len(dm_texts(running, "U3")) == 1 and "due tomorrow" in dm_texts(running, "U3")[0]
+    assert dm_texts(running, "U2") == []
+    # Thursday 09:01 in Los Angeles: bob's.
+    running.run_jobs(at=datetime(2026, 11, 26, 17, 1, tzinfo=UTC))
     bob = dm_texts(running, "U2")
     assert len(bob) == 1 and "#1" in bob[0] and "due tomorrow" in bob[0]
-    assert len(dm_texts(running, "U3")) == 1
-    running.run_jobs(at=datetime(2026, 11, 26, 12, 0, tzinfo=UTC))  # again: nothing new
+    running.run_jobs(at=datetime(2026, 11, 27, 12, 0, tzinfo=UTC))  # again: nothing new
+    assert len(dm_texts(running, "U2")) == 1 and len(dm_texts(running, "U3")) == 1
+    # Saturday 09:30 in Tokyo: chie's "overdue"; bob's Friday is not over.
+    running.run_jobs(at=datetime(2026, 11, 28, 0, 30, tzinfo=UTC))
+    assert len(dm_texts(running, "U3")) == 2 and "overdue" in dm_texts(running, "U3")[1]
     assert len(dm_texts(running, "U2")) == 1
-    # Saturday 00:30 Paris: overdue, once.
-    running.run_jobs(at=datetime(2026, 11, 27, 23, 30, tzinfo=UTC))
-    running.run_jobs(at=datetime(2026, 11, 28, 9, 0, tzinfo=UTC))
+    # Saturday 09:01 in Los Angeles: bob's, once.
+    running.run_jobs(at=datetime(2026, 11, 28, 17, 1, tzinfo=UTC))
+    running.run_jobs(at=datetime(2026, 11, 28, 20, 0, tzinfo=UTC))
     bob = dm_texts(running, "U2")
     assert len(bob) == 2 and "overdue" in bob[1]
     # A done item is not nagged; moving a date earns a fresh reminder.
     act(running, "done 1", user="U2")
-    act(running, "due 3 2026-11-30", user="U2")  # bob's zone: Los Angeles
-    running.run_jobs(at=datetime(2026, 11, 29, 12, 0, tzinfo=UTC))  # Sunday in LA = day before
+    act(running, "due 3 2026-11-30", user="U2")
+    running.run_jobs(at=datetime(2026, 11, 29, 17, 1, tzinfo=UTC))  # Sunday 09:01 in LA
     bob = dm_texts(running, "U2")
     assert len(bob) == 3 and "#3" in bob[2]
     assert running.fake.violations == []
@@ -167,7 +186,8 @@ def test_reminder_section_lists_open_items_of_the_channel(running: RunningBot) -
             f(s, "T2", "C1", running.clock.now()) for f in running.bot.rt.hooks.reminder_sections
         ]
     text = "\n".join(x for x in sections if x)
-    assert "*#1* one &amp; &lt;two&gt; — <@U2> · due 2026-11-27" in text
+    assert "*#1* one &amp; &lt;two&gt; — <@U2> · due <!date^" in text
+    assert "^{date_short_pretty}|2026-11-27>" in text
     assert "#2" not in text and "#3" not in text
     assert not any(other)
 

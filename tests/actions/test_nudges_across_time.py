@@ -1,9 +1,9 @@
 """Due-date nudges when time really passes: DST in both hemispheres, a year end, UTC+14 to UTC-11.
 
-An item's due date is a calendar day in the zone of the person who set it; "due
-tomorrow" goes out at the start of the day before, "overdue" once that day has ended,
-each exactly once. The instants are computed here with zoneinfo, independently of
-the code under test.
+An item's due date is a calendar day of its owner; "due tomorrow" goes out in the
+owner's morning (09:00 there, without working hours) of the day before, "overdue" in
+the morning of the day after, each exactly once. The instants are computed here with
+zoneinfo, independently of the code under test.
 """
 
 from __future__ import annotations
@@ -34,13 +34,17 @@ def _local_midnight(day: date, tz: str) -> datetime:
     return datetime.combine(day, time(0), ZoneInfo(tz)).astimezone(UTC)
 
 
+def _local_morning(day: date, tz: str) -> datetime:
+    return datetime.combine(day, time(9), ZoneInfo(tz)).astimezone(UTC)
+
+
 def _dms(running: RunningBot) -> list[str]:
     """The owner's direct messages from the bot (the fake files them under the DM)."""
     return [m["text"] for m in running.fake.messages(OWNER)]
 
 
 @pytest.mark.parametrize(("tz", "due", "why"), CASES, ids=[f"{c[0]}-{c[1]}" for c in CASES])
-def test_due_tomorrow_and_overdue_once_each_at_the_owners_midnights(
+def test_due_tomorrow_and_overdue_once_each_in_the_owners_mornings(
     running_sqlite: RunningBot, tz: str, due: date, why: str
 ) -> None:
     running = running_sqlite
@@ -51,10 +55,10 @@ def test_due_tomorrow_and_overdue_once_each_at_the_owners_midnights(
     ).reply_text
     assert "#1" in answer, answer
 
-    day_before = _local_midnight(due - timedelta(days=1), tz)
-    day_after = _local_midnight(due + timedelta(days=1), tz)
+    day_before = _local_morning(due - timedelta(days=1), tz)
+    day_after = _local_morning(due + timedelta(days=1), tz)
     # The day in question really is 23, 24 or 25 hours long: the test means it.
-    assert (day_after - _local_midnight(due, tz)) in (
+    assert (_local_midnight(due + timedelta(days=1), tz) - _local_midnight(due, tz)) in (
         timedelta(hours=23),
         timedelta(hours=24),
         timedelta(hours=25),
@@ -68,6 +72,6 @@ def test_due_tomorrow_and_overdue_once_each_at_the_owners_midnights(
     assert len(_dms(running)) == 1, why
     running.run_jobs(at=day_after + timedelta(seconds=1))
     assert len(_dms(running)) == 2 and "is overdue" in _dms(running)[1], why
-    assert f"due {due.isoformat()}" in _dms(running)[1]
+    assert f"^{{date_short_pretty}}|{due.isoformat()}>" in _dms(running)[1]
     running.run_jobs(at=day_after + timedelta(days=3))
     assert len(_dms(running)) == 2, "each nudge goes out once"

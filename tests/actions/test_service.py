@@ -20,7 +20,7 @@ from bot.app import registry
 from bot.clock import FakeClock
 from bot.db import Database
 from bot.directory import Directory
-from bot.errors import Conflict, NotFound, PermissionDenied, UsageError
+from bot.errors import Conflict, NotFound, PermissionDenied
 from bot.minutes import service as minutes
 from bot.platform import Membership
 from bot.services.hooks import FeatureHooks, MeetingSlot
@@ -77,7 +77,7 @@ def _add(session: Session, directory: Directory, **kw: Any) -> ActionItem:
         "channel_id": CHANNEL,
     }
     values.update(kw)
-    return actions.record_item(session, directory=directory, **values)
+    return actions.record_item(session, directory=directory, **values).row
 
 
 def _due(row: ActionItem) -> tuple[date | None, str | None, str | None]:
@@ -294,22 +294,30 @@ def test_owners_must_be_people_slack_knows(db: Database, directory: Directory) -
         assert row.owners == []
 
 
-def test_a_due_date_is_read_in_the_zone_of_whoever_typed_it(
-    db: Database, directory: Directory
-) -> None:
-    # T0 is Monday 23 Nov 2026, 12:00 UTC: 13:00 in Paris, 04:00 in Los Angeles.
+def test_a_due_date_is_read_in_its_owners_calendar(db: Database, directory: Directory) -> None:
+    # Monday 23 Nov 2026, 01:00 UTC: already Monday 02:00 in Paris (the writer), still
+    # Sunday 17:00 in Los Angeles (the owner), Monday 10:00 in Tokyo.
+    early = T0 - timedelta(hours=11)
     hooks = FeatureHooks()
     with db.write() as s:
-        row = _add(s, directory, due_text="friday")
-        assert _due(row) == (date(2026, 11, 27), "Europe/Paris", "2026-11-27T23:00:00+00:00")
-        # The owner (Los Angeles) moves it: their "tomorrow", their midnight.
+        row = _add(s, directory, due_text="tomorrow", now=early)
+        # The owner's tomorrow (Monday), over at their midnight.
+        assert _due(row) == (date(2026, 11, 23), "America/Los_Angeles", "2026-11-24T08:00:00+00:00")
+        # Nobody owns it: the writer's own calendar.
+        alone = _add(s, directory, due_text="tomorrow", owners=(), now=early)
+        assert _due(alone) == (date(2026, 11, 24), "Europe/Paris", "2026-11-24T23:00:00+00:00")
+        # Several owners: the first one's calendar (Tokyo's tomorrow is Tuesday).
+        both = _add(s, directory, due_text="tomorrow", owners=(STRANGER, OWNER), now=early)
+        assert _due(both) == (date(2026, 11, 24), "Asia/Tokyo", "2026-11-24T15:00:00+00:00")
+        # Whoever moves it, the date is the owner's: the writer in Paris types "tomorrow"
+        # at 13:00 Paris, 04:00 Monday in Los Angeles.
         actions.redate_item(
             s,
             hooks=hooks,
             directory=directory,
             team_id=TEAM,
             number=1,
-            user_id=OWNER,
+            user_id=CREATOR,
             is_admin=_never,
             due_text="tomorrow",
             now=T0,
@@ -327,23 +335,43 @@ def test_a_due_date_is_read_in_the_zone_of_whoever_typed_it(
             now=T0,
         )
         assert _due(row) == (None, None, None)
-        # Someone Slack does not know (or who has no zone) writes in UTC.
+        # Someone Slack does not know (or who has no zone) has a UTC calendar.
         due = actions.due_from_text(
             s, directory=directory, team_id=TEAM, user_id="U404NOBODY", text="today", now=T0
         )
         assert due == actions.Due(date(2026, 11, 23), "UTC")
 
 
-def test_bad_due_dates_are_usage_errors_and_nothing_is_written(
+def test_a_due_date_that_cannot_be_used_leaves_the_item_recorded_without_one(
     db: Database, directory: Directory
 ) -> None:
+    def record(due_text: str, words: str) -> actions.Recorded:
+        return actions.record_item(
+            s,
+            directory=directory,
+            team_id=TEAM,
+            user_id=CREATOR,
+            text="send the draft",
+            owners=(OWNER,),
+            due_text=due_text,
+            due_words=words,
+            now=T0,
+            channel_id=CHANNEL,
+        )
+
     with db.write() as s:
-        with pytest.raises(UsageError, match="in the past") as past:
-            _add(s, directory, due_text="2026-01-01", usage="/action add …")
-        assert past.value.usage == "/action add …"
-        with pytest.raises(UsageError, match="not a real calendar date"):
-            _add(s, directory, due_text="2026-02-30")
+        past = record("2026-01-01", "by 2026-01-01")
+        assert past.row.due_date is None and past.row.text == "send the draft by 2026-01-01"
+        assert past.note is not None
+        assert past.note.startswith("I recorded #1 without a due date: `2026-01-01` is in the past")
+        # Sunday 22 Nov is already past for the owner too, although it is "yesterday".
+        assert "today is 2026-11-23 in America/Los_Angeles" in past.note
+        impossible = record("2026-02-30", "due 2026-02-30")
+        assert impossible.note is not None and "#2" in impossible.note
+        assert "not a real date" in impossible.note
         # What the person typed comes back escaped for Slack.
-        with pytest.raises(UsageError, match="&lt;someday&gt;"):
-            _add(s, directory, due_text="<someday>")
-        assert s.query(ActionItem).count() == 0
+        odd = record("<someday>", "due <someday>")
+        assert odd.note is not None and "&lt;someday&gt;" in odd.note
+        assert odd.row.text == "send the draft due <someday>"
+        assert s.query(ActionItem).filter(ActionItem.due_date.is_not(None)).count() == 0
+        assert s.query(ActionItem).count() == 3

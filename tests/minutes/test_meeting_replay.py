@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from bot.actions.models import ActionItem
@@ -113,9 +114,18 @@ def test_whole_meeting_is_captured_and_published(running: RunningBot, room: Room
     # Attendees with companies, escaped.
     assert "AT&amp;T — <@U1>" in text and "NTT — <@U2>" in text
     # Action items: persistent numbers, owners, new and carried over.
-    assert "*#2* write the welcome mail — <@U2> · due 2026-12-04 · _new_" in text
+    # Due dates are Slack date tokens (each reader's Slack names the day).
+    assert re.search(
+        r"\*#2\* write the welcome mail — <@U2> · due <!date\^\d+\^\{date_short_pretty\}"
+        r"\|2026-12-04> · _new_",
+        text,
+    )
     assert "*#3* set up the etherpad — <@U1>, <@U3>" in text
-    assert "*#1* update the wiki — <@U3> · due 2026-12-20 · _carried over_" in text
+    assert re.search(
+        r"\*#1\* update the wiki — <@U3> · due <!date\^\d+\^\{date_short_pretty\}"
+        r"\|2026-12-20> · _carried over_",
+        text,
+    )
     # People present with their line counts.
     assert "<@U2> (4)" in text and "<@U3> (3)" in text
     assert published.public_id in text  # links to the HTML and Markdown renderings
@@ -127,8 +137,11 @@ def test_whole_meeting_is_captured_and_published(running: RunningBot, room: Room
     md = running.sender.get(f"/minutes/{published.public_id}.md")
     assert md.status == 200
     assert "| AT&T | alice |" in md.text
-    assert "| 2 | write the welcome mail | @bob | 2026-12-04 | new |" in md.text
-    assert "| 1 | update the wiki | @chie | 2026-12-20 | carried over |" in md.text
+    # Plain dates, with the owner's zone when it is not the meeting's (Paris).
+    assert (
+        "| 2 | write the welcome mail | @bob | 2026-12-04 (America/Los_Angeles) | new |" in md.text
+    )
+    assert "| 1 | update the wiki | @chie | 2026-12-20 (Asia/Tokyo) | carried over |" in md.text
     assert "### 1. Member joining procedure" in md.text
     assert "- 1.1. Decision: new members introduce themselves at a general meeting" in md.text
     html = running.sender.get(f"/minutes/{published.public_id}.html")
@@ -280,13 +293,18 @@ def test_bad_input_answers(running: RunningBot, room: Room) -> None:
     assert "needs some text" in room.cmd("info")
     assert "not a user mention" in room.cmd("attendee bob")
     assert "does not know" in room.cmd("attendee <@U404NOBODY>")
-    assert "past" in room.cmd("action <@U2> old thing due 2020-01-01")
+    # A past due date does not lose the item: recorded without one, and said so.
+    answer = room.cmd("action <@U2> old thing due 2020-01-01")
+    assert "Recorded action item #1" in answer and "without a due date" in answer
+    assert "in the past" in answer
+    assert "Removed" in room.cmd("undo")
     assert "nothing to undo" in room.cmd("undo")
     assert "no subcommand" in room.cmd("frobnicate")
     assert "no minutes with id 999" in room.cmd("show 999")
     assert "not a count number" in room.cmd("list lots")
     with running.bot.rt.db.read() as s:
-        assert s.query(ActionItem).count() == 0
+        # Taken back with #undo: its number stays used.
+        assert [a.status for a in s.query(ActionItem)] == ["withdrawn"]
 
 
 def test_one_meeting_per_channel_and_workspace_isolation(running: RunningBot) -> None:

@@ -57,7 +57,11 @@ def test_action_review_done_overdue_carried_new(running: RunningBot, room: Room)
     md = _get(running, f"http://wgbot.test/minutes/{second.public_id}.md")
     assert _md_row(md, 2) == "| 2 | book the venue | @chie |  | done by @chie, 2026-11-26 |"
     assert _md_row(md, 5) == "| 5 | send the notes | @chie |  | done by @chie, 2026-11-30 |"
-    assert _md_row(md, 1) == "| 1 | draft the charter | @bob | 2026-11-25 | overdue |"
+    # Bob's date, with his zone (the meeting's is Paris).
+    assert (
+        _md_row(md, 1)
+        == "| 1 | draft the charter | @bob | 2026-11-25 (America/Los_Angeles) | overdue |"
+    )
     assert _md_row(md, 3) == "| 3 | fix the wiki | @alice |  | carried over |"
     assert _md_row(md, 6) == "| 6 | new thing | @bob |  | new |"
     # Done before the last minutes were published: reviewed there, not again here.
@@ -68,7 +72,8 @@ def test_action_review_done_overdue_carried_new(running: RunningBot, room: Room)
 
     text = room.posted_text()
     assert "~#2~ book the venue — <@U3> · _done_ by <@U3>, 2026-11-26" in text
-    assert "*#1* draft the charter — <@U2> · due 2026-11-25 · :warning: _overdue_" in text
+    assert "*#1* draft the charter — <@U2> · due <!date^" in text
+    assert "|2026-11-25> · :warning: _overdue_" in text
     assert "*#6* new thing — <@U2> · _new_" in text
     html = _get(running, f"http://wgbot.test/minutes/{second.public_id}.html")
     assert '<span class="status done">done</span> by @chie, 2026-11-26' in html

@@ -25,7 +25,7 @@ MONDAY = date(2026, 11, 23)
         ("friday", date(2026, 11, 27)),
         ("fri", date(2026, 11, 27)),
         ("next monday", date(2026, 11, 30)),
-        ("monday", date(2026, 11, 30)),  # a weekday is always ahead
+        ("monday", MONDAY),  # a bare weekday is the next one from today on, today included
         ("in 3 days", date(2026, 11, 26)),
         ("in 2 weeks", date(2026, 12, 7)),
         ("dec 5", date(2026, 12, 5)),
@@ -66,6 +66,8 @@ def test_relative_dates_never_go_back(today: date, n: int) -> None:
     assert dates.parse_date(f"in {n} days", today=today).toordinal() == today.toordinal() + n
     for word in ("mon", "tuesday", "sun"):
         d = dates.parse_date(word, today=today)
+        assert 0 <= (d - today).days <= 6
+        d = dates.parse_date(f"next {word}", today=today)
         assert 1 <= (d - today).days <= 7
     assert dates.parse_date(today.isoformat(), today=today) == today
 

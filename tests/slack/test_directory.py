@@ -176,7 +176,8 @@ def test_a_failed_lookup_is_not_repeated_within_the_negative_cache_time(
     monkeypatch.setattr(directory_module, "NEGATIVE_TTL_S", 0.3)
     any_bot.fake.add_user("U08FAIL002", tz="Europe/Paris")
     any_bot.fake.fail("users.info", status=500, times=1)
-    command(any_bot, "/action", "add check the wifi", "U08FAIL002")
+    _, text = command(any_bot, "/meeting", "times 9:00", "U08FAIL002")  # the failed lookup
+    assert "read in your Slack time zone, UTC" in text
     _, text = command(any_bot, "/meeting", "times 9:00", "U08FAIL002")
     assert "read in your Slack time zone, UTC" in text
     assert users_info_calls(any_bot.fake, "U08FAIL002") == 1

@@ -113,9 +113,9 @@ def test_minutes_start_joins_a_public_channel_and_hears_the_whole_meeting(
         actions = s.scalars(
             select(ActionItem).where(ActionItem.team_id == TEAM).order_by(ActionItem.number)
         ).all()
-        # "friday" as each writer meant it, in their own zone.
+        # "friday" of each item's (first) owner's calendar, whoever wrote it.
         assert [(a.owners, a.due_date, a.due_tz) for a in actions] == [
-            ([PEDRO], date(2026, 11, 27), "Europe/Madrid"),
+            ([PEDRO], date(2026, 11, 27), "America/Mexico_City"),
             ([ASHA, KENJI], date(2026, 11, 27), "Asia/Kolkata"),
         ]
         present = s.scalars(select(Attendee.user_id).where(Attendee.meeting_id == meeting.id))

@@ -188,6 +188,8 @@ def _stop(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
     return proc.returncode, out, err
 
 
+# Builds a wheel and runs the entrypoint (11 s): in `make test-slow`, which CI runs.
+@pytest.mark.slow
 def test_the_image_runs_migrate_then_serve_from_the_wheel(
     installed: Path, tmp_path: Path, fake_slack: FakeSlack
 ) -> None:

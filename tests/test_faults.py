@@ -119,6 +119,9 @@ def test_slack_down_then_back_delivers_everything_once(running: RunningBot) -> N
         assert texts == [f"owed-{i}" for i in range(30) if i % 3 == lane]
 
 
+# 18 s of delivering under kill -9: in `make test-slow` (CI runs it); the quick suite
+# keeps the kill during a live meeting below.
+@pytest.mark.slow
 def test_sigkill_during_delivery_loses_and_duplicates_nothing(
     sqlite_url: str, fake_slack: FakeSlack
 ) -> None:
@@ -275,6 +278,9 @@ def test_sigkill_during_a_live_meeting_loses_no_acknowledged_line(
         second.wait(10)
 
 
+# Two processes over an hour of reminders (11 s): in `make test-slow`; the quick suite
+# keeps two workers delivering the outbox once on PostgreSQL.
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_two_worker_processes_post_each_meeting_reminder_once(
     pg_url: str, fake_slack: FakeSlack

@@ -26,7 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default="",
-        help="comma-separated sections: ack,features,home,reminders,lock,slack-latency,metrics,retention,sla,chart",
+        help="comma-separated sections: ack,features,home,reminders,lock,slack-latency,metrics,retention,sla,chart,time",
     )
     args = parser.parse_args(argv)
     sections = set(filter(None, args.only.split(","))) or {
@@ -40,11 +40,21 @@ def main(argv: list[str] | None = None) -> int:
         "retention",
         "sla",
         "chart",
+        "time",
     }
 
     sys.path.insert(0, str(ROOT))
     from bench import chart as support_chart
-    from bench import home, lock, metrics_scrape, retention, scenarios, sla_tick, slack_latency
+    from bench import (
+        home,
+        lock,
+        metrics_scrape,
+        retention,
+        scenarios,
+        sla_tick,
+        slack_latency,
+        time_reading,
+    )
     from tests.harness.fakeslack import FakeSlack
 
     RESULTS.mkdir(parents=True, exist_ok=True)
@@ -84,6 +94,9 @@ def main(argv: list[str] | None = None) -> int:
             if "chart" in sections:
                 print("\nSupport: the metrics chart of 10,000 issues over a year (SQLite)")
                 support_chart.run(bench, fake.url)
+            if "time" in sections:
+                print("\nTime as people write it: /meeting times, /meeting check, the place index")
+                time_reading.run(bench, fake)
         finally:
             fake.stop()
     out = {

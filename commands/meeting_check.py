@@ -8,6 +8,7 @@ Slack edge sends a shortcut's Reply that way).
 from __future__ import annotations
 
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from bot.commands.base import Ctx, Reply, ShortcutMessage
@@ -40,7 +41,8 @@ def _unescaped(text: str) -> str:
 
 
 def _hm(when: datetime) -> str:
-    return f"{when:%H:%M}"
+    # Not strftime: on aware datetimes it costs microseconds, and answers show hundreds.
+    return f"{when.hour:02d}:{when.minute:02d}"
 
 
 def _shift(days: int) -> str:
@@ -83,35 +85,40 @@ def _verdict_view(v: Verdict, start: datetime, end: datetime | None) -> dict[str
 
 
 def _markup(report: Report, own_tz: str) -> str:
+    # Namespaces, not dicts: the template reads attributes, which Jinja tries first.
     sentences = []
     for s in report.sentences:
         anchor = s.anchor
         assert anchor is not None and anchor.zone is not None and s.start is not None
         span = _hm(s.start) + (f"–{_hm(s.end)}" if s.end is not None else "")
         sentences.append(
-            {
-                "written": anchor.written,
-                "label": anchor.zone.written,
-                "day": f"{s.start:%a %Y-%m-%d}",
-                "span": span,
-                "zone": anchor.zone.key,
-                "offset": utc_offset_label(s.start),
-                "token": token(s.start),
-                "verdicts": [_verdict_view(v, s.start, s.end) for v in s.verdicts],
-                "warnings": s.warnings,
-            }
+            SimpleNamespace(
+                **{
+                    "written": anchor.written,
+                    "label": anchor.zone.written,
+                    "day": f"{s.start:%a %Y-%m-%d}",
+                    "span": span,
+                    "zone": anchor.zone.key,
+                    "offset": utc_offset_label(s.start),
+                    "token": token(s.start),
+                    "verdicts": [
+                        SimpleNamespace(**_verdict_view(v, s.start, s.end)) for v in s.verdicts
+                    ],
+                    "warnings": s.warnings,
+                }
+            )
         )
     dates = [
-        {
-            "written": d.written,
-            "ok": d.ok,
-            "day": f"{d.value:%a %Y-%m-%d}",
-            "weekday": weekday_name(d.value.weekday()),
-            "weekday_written": d.weekday_written is not None,
-            "problem": d.problem,
-            "assumption": d.assumption,
-            "note": d.note if not d.assumption else None,
-        }
+        SimpleNamespace(
+            written=d.written,
+            ok=d.ok,
+            day=f"{d.value:%a %Y-%m-%d}",
+            weekday=weekday_name(d.value.weekday()),
+            weekday_written=d.weekday_written is not None,
+            problem=d.problem,
+            assumption=d.assumption,
+            note=d.note if not d.assumption else None,
+        )
         for d in report.dates
     ]
     return render(

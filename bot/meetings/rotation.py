@@ -215,6 +215,7 @@ def rotated_events(series: MeetingSeries, event: Event) -> list[Event]:
     plain = Schedule(series.dtstart, series.home_tz, series.rrule)
     firsts = occurrences(plain, after=series.dtstart, limit=2)
     b = Event.from_ical(event.to_ical())
+    assert isinstance(b, Event)  # one VEVENT in, one out (icalendar 7 types it Component)
     event["rrule"] = _doubled(rule, half=0)
     if len(firsts) < 2:
         return [event]

@@ -8,8 +8,9 @@ profile zone: "due tomorrow" the morning of the day before, "overdue" the mornin
 after.
 
 In the task text, a trailing `due …` is a due date whenever the words after it start
-like one (a digit, a weekday, a month, `today`, `next`, …): "due diligence" stays
-text. A trailing `by …` is a due date only when what follows reads as a date: "review
+like one (a digit, a weekday, a month, `today`, `next`, …) or are one or two words
+that make no phrase with it ("due someday" is answered; "the due diligence" and "due
+to the outage" stay text). A trailing `by …` is a due date only when what follows reads as a date: "review
 by the chair" stays text and nobody is told anything.
 """
 
@@ -45,6 +46,12 @@ _DATE_WORDS = frozenset([
 ])
 # fmt: on
 _CLAUSE = re.compile(r"\s(due|by)\s+(?=\S)", re.IGNORECASE)
+# Words before `due` that make it part of a phrase ("the due diligence", "its due date").
+_PHRASE_BEFORE = frozenset(
+    ["the", "a", "an", "its", "their", "our", "my", "your", "his", "her", "of", "with", "and"]
+)
+# Words after `due` that make it part of a phrase ("due to the outage", "due for review").
+_PHRASE_AFTER = frozenset(["to", "for", "process", "diligence", "care", "course"])
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,21 @@ def reads_as_date(text: str) -> bool:
     return True
 
 
+def meant_as_due(head: str, rest: str) -> bool:
+    """A short trailing `due X` that is no phrase: meant as a due date, even unreadable.
+
+    "review the charter due someday" is answered (someday is no date); "finish the due
+    diligence" and "late due to the outage" are text.
+    """
+    before = head.split()[-1].lower() if head.split() else ""
+    after = rest.split()
+    return (
+        0 < len(after) <= 2
+        and before not in _PHRASE_BEFORE
+        and after[0].lower().strip(".,;:!?") not in _PHRASE_AFTER
+    )
+
+
 def take_clause(task: str) -> tuple[str, Clause | None]:
     """The task without its trailing due clause, and the clause (None: all of it is text).
 
@@ -84,10 +106,10 @@ def take_clause(task: str) -> tuple[str, Clause | None]:
         read = rest
         if word == "due" and rest.lower().startswith("on "):
             read = rest[3:].strip()
-        if reads_as_date(read) or (word == "due" and date_like(read)):
-            head = task[: m.start()].strip()
-            if head:
-                return head, Clause(word=word, text=read, words=task[m.start() :].strip())
+        head = task[: m.start()].strip()
+        meant = word == "due" and (date_like(read) or meant_as_due(head, read))
+        if (reads_as_date(read) or meant) and head:
+            return head, Clause(word=word, text=read, words=task[m.start() :].strip())
     return task, None
 
 

@@ -214,7 +214,8 @@ def test_action_add_reads_by_and_due_only_when_they_are_dates(running_sqlite: Ru
     running.clock.set(_at(date(2026, 12, 3), 20, "America/Los_Angeles"))
     _act(running, f"add <@{OWNER}> send the minutes by tomorrow", CHAIR)
     _act(running, f"add <@{OWNER}> review by the chair", CHAIR)
-    # `due` followed by no date-like word is text: nobody is told anything.
+    # `due` in a phrase is text: nobody is told anything; a trailing `due someday`
+    # meant a date that cannot be read, and is answered.
     _act(running, f"add <@{VAL}> do the due diligence", BERLIN)
     _act(running, f"add <@{VAL}> renew the domain due someday", BERLIN)
     _act(running, f"add <@{VAL}> renew the domain due next sprint", BERLIN)
@@ -225,11 +226,14 @@ def test_action_add_reads_by_and_due_only_when_they_are_dates(running_sqlite: Ru
     assert (diligence.due_date, diligence.text) == (None, "do the due diligence")
     assert (someday.due_date, someday.text) == (None, "renew the domain due someday")
     assert (domain.due_date, domain.text) == (None, "renew the domain due next sprint")
-    # Only the `due` that could not be read is answered, to its writer alone.
+    # Only the `due`s that could not be read are answered, to their writer alone.
     assert _told(running, CHAIR) == []
     told = _told(running, BERLIN)
-    assert len(told) == 1 and "I recorded #5 without a due date" in told[0], told
-    assert "`next sprint` is not a date I understand" in told[0]
+    assert len(told) == 2, told
+    assert "I recorded #4 without a due date" in told[0]
+    assert "`someday` is not a date I understand" in told[0]
+    assert "I recorded #5 without a due date" in told[1]
+    assert "`next sprint` is not a date I understand" in told[1]
 
 
 def test_action_list_and_app_home_show_date_tokens_in_the_readers_zone(
@@ -284,6 +288,9 @@ CLAUSES = [
     ("finish the due diligence", "finish the due diligence", None),
     ("late due to the outage", "late due to the outage", None),
     ("renew it due next sprint", "renew it", "next sprint"),  # `due` + date-like: answered
+    ("review the charter due someday", "review the charter", "someday"),  # no date: answered
+    ("pay the amount due", "pay the amount due", None),  # nothing after `due`
+    ("the invoice is due for review", "the invoice is due for review", None),
     ("renew it by next sprint", "renew it by next sprint", None),  # `by` + no date: text
     ("due friday", "due friday", None),  # nothing left to do
 ]

@@ -22,7 +22,7 @@ def channel_id_for(name: str) -> str:
     return "C" + (re.sub(r"[^A-Z0-9]", "", name.lstrip("#").upper()) or "GENERAL")[:20]
 
 
-_DATE = re.compile(r"<!date\^(\d+)\^[^|>]*\|([^>]*)>")
+_DATE = re.compile(r"<!date\^(\d+)\^([^|>]*)\|([^>]*)>")
 _LINKS = [
     (re.compile(r"<(https?://[^|>]+)\|([^>]*)>"), r"\2 (\1)"),
     (re.compile(r"<(https?://[^>]+)>"), r"\1"),
@@ -43,8 +43,11 @@ def readable(
 
     def date(m: re.Match[str]) -> str:
         if tz is None:
-            return m.group(2)
+            return m.group(3)
         local = datetime.fromtimestamp(int(m.group(1)), ZoneInfo(tz))
+        if "{time" not in m.group(2):
+            # A date-only token ({date_short_pretty}, {date}): Slack shows no time either.
+            return f"{local:%a %Y-%m-%d}"
         return f"{local:%a %Y-%m-%d %H:%M} {local.tzname()}"
 
     text = _DATE.sub(date, text)

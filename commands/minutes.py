@@ -232,15 +232,9 @@ def list_meetings(ctx: Ctx, args: str) -> Reply:
     )
 
 
-# Not read-only: rendering may refresh the cached names and zones of the people in it.
-@router.sub("show", SHOW_USAGE, "Show one meeting's minutes (the id from `/minutes list`).")
-def show(ctx: Ctx, args: str) -> Reply:
-    words = split_args(args, SHOW_USAGE)
-    if not words:
-        raise UsageError("Which minutes? Give the id from `/minutes list`.", usage=SHOW_USAGE)
-    meeting_id = parse_number(words[0], "minutes", SHOW_USAGE)
-    meeting = service.get_meeting(ctx.session, team_id=ctx.team_id, meeting_id=meeting_id)
-    rendered = publish.render_all(
+def _render_slack(ctx: Ctx, meeting: Meeting) -> publish.Rendered:
+    """The minutes as Slack blocks only (show, draft, edit): the files wait for publishing."""
+    return publish.render_all(
         ctx.session,
         meeting=meeting,
         directory=ctx.rt.directory,
@@ -249,6 +243,17 @@ def show(ctx: Ctx, args: str) -> Reply:
         now=ctx.now,
         formats=("slack",),
     )
+
+
+# Not read-only: rendering may refresh the cached names and zones of the people in it.
+@router.sub("show", SHOW_USAGE, "Show one meeting's minutes (the id from `/minutes list`).")
+def show(ctx: Ctx, args: str) -> Reply:
+    words = split_args(args, SHOW_USAGE)
+    if not words:
+        raise UsageError("Which minutes? Give the id from `/minutes list`.", usage=SHOW_USAGE)
+    meeting_id = parse_number(words[0], "minutes", SHOW_USAGE)
+    meeting = service.get_meeting(ctx.session, team_id=ctx.team_id, meeting_id=meeting_id)
+    rendered = _render_slack(ctx, meeting)
     blocks = rendered.slack
     if len(blocks) > bk.MAX_MESSAGE_BLOCKS:
         blocks = [
@@ -444,15 +449,7 @@ def draft(ctx: Ctx, args: str) -> Reply:
             if meeting.status == "published"
             else "The meeting is still live; end it with `/minutes end` first."
         )
-    rendered = publish.render_all(
-        ctx.session,
-        meeting=meeting,
-        directory=ctx.rt.directory,
-        hooks=ctx.rt.hooks,
-        settings=ctx.settings,
-        now=ctx.now,
-        formats=("slack",),
-    )
+    rendered = _render_slack(ctx, meeting)
     blocks = publish.draft_blocks(rendered, meeting)
     if len(blocks) > bk.MAX_MESSAGE_BLOCKS:
         # The buttons come last: keep them.
@@ -533,15 +530,7 @@ def on_edit_submit(ctx: Ctx, values: dict[str, Any], metadata: str) -> ViewResul
             f" (+{len(problems) - 5} more)" if len(problems) > 5 else ""
         )
         return ViewResult(errors={parts[0] if parts else "edit_0": message[:1900]})
-    rendered = publish.render_all(
-        ctx.session,
-        meeting=meeting,
-        directory=ctx.rt.directory,
-        hooks=ctx.rt.hooks,
-        settings=ctx.settings,
-        now=ctx.now,
-        formats=("slack",),
-    )
+    rendered = _render_slack(ctx, meeting)
     summary = (
         f"Saved: {counts['changed']} changed, {counts['removed']} removed, {counts['added']} added."
     )

@@ -17,27 +17,13 @@ from bot.timekit.read import Taken, next_weekday
 
 __all__ = ["Taken", "next_weekday"]
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+WEEKDAYS = read.WEEKDAY_NAMES
 _WEEKDAY_WORDS: dict[str, int] = {}
 for _i, _name in enumerate(WEEKDAYS):
     for _form in (_name, _name + "s", _name[:3], _name[:3] + "."):
         _WEEKDAY_WORDS[_form] = _i
 _WEEKDAY_WORDS.update({"tues": 1, "weds": 2, "thur": 3, "thurs": 3})
 
-MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
 _DURATION = re.compile(
     r"^(?:(?P<h>\d+(?:\.\d+)?)\s*(?:h|hr|hrs|hour|hours))?\s*"
     r"(?:(?P<m>\d+)\s*(?:m|min|mins|minute|minutes)?)?$"

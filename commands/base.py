@@ -227,7 +227,14 @@ class Router:
                 f"`/{self.family}` has no subcommand `{escape(word[:40])}`.",
                 usage="\n".join(self.usage_lines()),
             )
-        return sc.fn(ctx, rest)
+        try:
+            return sc.fn(ctx, rest)
+        except UsageError as exc:
+            # Bad input always comes with the right form: readers deep in the grammar
+            # (a date, a zone) name the word but do not know which command read it.
+            if exc.usage is None:
+                exc.usage = sc.usage
+            raise
 
     def help(self) -> Reply:
         from bot.render import render

@@ -127,3 +127,10 @@ def test_times_grammar_reads_the_issue_examples() -> None:
     later = parse_times("in 2 weeks 10pm-2am UTC to London", today_in=monday)
     assert later.naive == datetime(2026, 12, 7, 22, 0) and later.length == 240
     assert [t.key for t in later.targets] == ["Europe/London"]
+
+
+def test_a_date_that_cannot_exist_is_named_with_the_usage(running_sqlite: RunningBot) -> None:
+    """The reader names the word; the command it was read for adds the right form."""
+    text = times(running_sqlite, "2/30 16:00 UTC in Tokyo")
+    assert "`2/30` is not a real date" in text
+    assert "*Usage:*" in text and "/meeting times [WEEKDAY] [DATE] TIME" in text

@@ -76,12 +76,12 @@ def test_readable_shows_dates_in_the_readers_zone_and_names_for_ids() -> None:
     )
 
 
-
 def test_a_date_only_token_reads_as_a_date_as_in_slack() -> None:
     # Due dates point at midday; a reader far east must not read "Fri … 21:00 JST".
     text = "due <!date^1796385600^{date_short_pretty}|2026-12-04>"
     assert readable(text, tz="Asia/Tokyo") == "due Fri 2026-12-04"
     assert readable(text, tz="America/Los_Angeles") == "due Fri 2026-12-04"
+
 
 def test_console_turns_typed_mentions_into_slack_mentions(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'c.db'}"

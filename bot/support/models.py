@@ -111,6 +111,7 @@ class SupportIssue(Base):
         Index("ix_support_issues_assignee", "team_id", "assignee", "is_open", "number"),
         Index("ix_support_issues_warn", "status", "warn_at"),
         Index("ix_support_issues_due", "status", "response_due"),
+        Index("ix_support_issues_resolution", "is_open", "resolution_due"),
         Index("ix_support_issues_created", "team_id", "created_at"),
     )
 
@@ -150,6 +151,8 @@ class SupportIssue(Base):
     # When the "deadline approaching" warning becomes due; cleared once sent.
     warn_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the missed resolution deadline was escalated (once per deadline).
+    resolution_escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # The calendar its deadlines were counted in when filed (none: 24×7), so that a
     # pause shifts them in the same business time and reports name it.
     sla_calendar: Mapped[dict[str, Any] | None] = mapped_column(default=None)

@@ -34,7 +34,8 @@ def _names(session: Session, issue: SupportIssue) -> tuple[str, SupportProvider 
 
 
 def check_sla(session: Session, *, now: datetime) -> int:
-    """Warn before first-response deadlines and escalate breaches, once each; returns effects."""
+    """Warn before first-response deadlines and escalate missed first-response and
+    resolution deadlines, once each; returns the effects."""
     done = 0
     due_escalations = session.scalars(
         select(SupportIssue)
@@ -61,6 +62,21 @@ def check_sla(session: Session, *, now: datetime) -> int:
     ).all()
     for issue in due_warnings:
         done += warn(session, issue=issue, now=now)
+    missed = session.scalars(
+        select(SupportIssue)
+        .where(
+            SupportIssue.is_open.is_(True),
+            SupportIssue.resolution_due.is_not(None),
+            SupportIssue.resolution_due <= now,
+            SupportIssue.resolution_escalated_at.is_(None),
+            # Waiting on the reporter pauses the resolution clock: nothing is missed.
+            SupportIssue.waiting_since.is_(None),
+        )
+        .order_by(SupportIssue.resolution_due)
+        .limit(BATCH)
+    ).all()
+    for issue in missed:
+        done += escalate_resolution(session, issue=issue, now=now)
     return done
 
 
@@ -124,6 +140,41 @@ def escalate(session: Session, *, issue: SupportIssue, now: datetime) -> int:
         actor=None,
         kind="escalated",
         text="first-response deadline missed; escalated"
+        + (f" to {len(contacts)} contact(s)" if contacts else ""),
+        now=now,
+    )
+    cards.refresh_card(session, issue=issue, now=now)
+    return 1
+
+
+def escalate_resolution(session: Session, *, issue: SupportIssue, now: datetime) -> int:
+    """The issue is still open past its resolution deadline: tell the escalation contacts."""
+    issue.resolution_escalated_at = now
+    assert issue.resolution_due is not None
+    # Keyed by the deadline: one moved by a wait on the reporter earns its own escalation.
+    key = f"support:resolution:{issue.id}:{issue.resolution_due.isoformat()}"
+    if not mark_once(session, team_id=issue.team_id, key=key, now=now):
+        return 0
+    product, provider = _names(session, issue)
+    contacts = list(provider.escalation) if provider else []
+    text = render(
+        "support/sla_resolution.slack.j2",
+        issue=issue,
+        product=product,
+        provider=provider,
+        contacts=contacts,
+    ).strip()
+    for contact in contacts:
+        outbox.post_message(
+            session, team_id=issue.team_id, channel=str(contact), text=text, now=now
+        )
+    _tell_triage(session, issue=issue, text=text, now=now)
+    issues.add_event(
+        session,
+        issue=issue,
+        actor=None,
+        kind="escalated",
+        text="resolution deadline missed; escalated"
         + (f" to {len(contacts)} contact(s)" if contacts else ""),
         now=now,
     )

@@ -57,6 +57,41 @@ def test_acknowledged_issues_are_not_warned_or_escalated(desk: RunningBot) -> No
     assert len(desk.fake.messages("CLUSTRE")) == 1  # the card, no thread replies
 
 
+
+def test_an_acknowledged_issue_open_past_its_resolution_deadline_is_escalated_once(
+    desk: RunningBot,
+) -> None:
+    """Acknowledging stops the first-response clock, not the resolution one (S1: 48 h)."""
+    desk.command("/issue", "file S1 lustre: down", user_id="U1")
+    desk.command("/issue", "file S1 lustre: also down", user_id="U1")
+    desk.command("/issue", "file S1 lustre: fixed in time", user_id="U1")
+    desk.clock.advance(timedelta(hours=1))
+    for n in (1, 2, 3):
+        desk.command("/issue", f"ack {n}", user_id="U2")
+    desk.command("/issue", "close 3 patched the MDS", user_id="U2")
+    # The reporter is asked about #2 at 40 h: its clock stops until they answer.
+    desk.clock.set(T0 + timedelta(hours=40))
+    desk.command("/issue", "wait 2 which client version?", user_id="U2")
+    desk.run_jobs(at=T0 + timedelta(hours=47, minutes=59))
+    assert desk.fake.messages("U2") == []
+    desk.run_jobs(at=T0 + timedelta(hours=48, minutes=1))
+    desk.run_jobs(at=T0 + timedelta(days=6))
+    dms = [all_text(m) for m in desk.fake.messages("U2")]
+    assert len(dms) == 1, dms
+    assert "issue #1" in dms[0] and "still open past its resolution deadline" in dms[0]
+    parent = card(desk, "CLUSTRE", 1)["ts"]
+    replies = _thread_replies(desk, "CLUSTRE", parent)
+    assert len(replies) == 1 and "resolution deadline" in replies[0]
+    # The reporter answers #2 on day 6: its deadline moved by the pause (8 h were left).
+    desk.clock.set(T0 + timedelta(days=6))
+    desk.command("/issue", "reply 2 2.15.4 on every client", user_id="U1")
+    desk.run_jobs(at=T0 + timedelta(days=6, hours=7, minutes=59))
+    assert len(desk.fake.messages("U2")) == 1
+    desk.run_jobs(at=T0 + timedelta(days=6, hours=8, minutes=1))
+    dms = [all_text(m) for m in desk.fake.messages("U2")]
+    assert len(dms) == 2 and "issue #2" in dms[1], dms
+    assert desk.fake.violations == []
+
 def test_late_run_escalates_without_a_stale_warning(desk: RunningBot) -> None:
     desk.command("/issue", "file S1 lustre: down")
     desk.run_jobs(at=T0 + timedelta(hours=6))

@@ -1,7 +1,7 @@
 """SLA clocks and the weekly digest when time really passes: DST nights and a year end.
 
-SLA targets are elapsed hours, so a warning and an escalation fall at the same UTC
-instants whichever DST change happens in between; the weekly digest goes out once in
+SLA targets are elapsed hours, so a warning and the escalations (first response, then
+resolution) fall at the same UTC instants whichever DST change happens in between; the weekly digest goes out once in
 ISO week 53 of 2026 and once in week 1 of 2027.
 """
 
@@ -48,8 +48,14 @@ def test_warning_and_escalation_after_elapsed_hours_across_the_night(
     assert desk.fake.messages("U2") == []
     desk.run_jobs(at=filed + timedelta(hours=4, minutes=1))
     assert len(desk.fake.messages("U2")) == 1
-    desk.run_jobs(at=filed + timedelta(days=2))
+    desk.run_jobs(at=filed + timedelta(hours=47, minutes=59))
     assert len(desk.fake.messages("U2")) == 1 and len(_thread(desk, "CLUSTRE", parent)) == 2
+    # S1 resolution within 48 h: still open then, it is escalated again, once.
+    desk.run_jobs(at=filed + timedelta(hours=48, minutes=1))
+    desk.run_jobs(at=filed + timedelta(days=4))
+    dms = [all_text(m) for m in desk.fake.messages("U2")]
+    assert len(dms) == 2 and "still open past its resolution deadline" in dms[1], dms
+    assert len(_thread(desk, "CLUSTRE", parent)) == 3
 
 
 def test_weekly_digest_once_in_week_53_and_once_in_week_1(desk: RunningBot) -> None:

@@ -57,7 +57,6 @@ def test_acknowledged_issues_are_not_warned_or_escalated(desk: RunningBot) -> No
     assert len(desk.fake.messages("CLUSTRE")) == 1  # the card, no thread replies
 
 
-
 def test_an_acknowledged_issue_open_past_its_resolution_deadline_is_escalated_once(
     desk: RunningBot,
 ) -> None:
@@ -91,6 +90,7 @@ def test_an_acknowledged_issue_open_past_its_resolution_deadline_is_escalated_on
     dms = [all_text(m) for m in desk.fake.messages("U2")]
     assert len(dms) == 2 and "issue #2" in dms[1], dms
     assert desk.fake.violations == []
+
 
 def test_late_run_escalates_without_a_stale_warning(desk: RunningBot) -> None:
     desk.command("/issue", "file S1 lustre: down")

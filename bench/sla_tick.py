@@ -46,9 +46,11 @@ def _seed(path: str, now: datetime, handled: datetime) -> float:
         due = clocks.deadlines(cal, now=filed, response_min=response, resolution_min=resolution)
         spent += time.perf_counter() - t
         acked = rnd.random() < 0.6
-        # Ticks before `handled` already warned and escalated what was due then.
+        # Ticks before `handled` already warned and escalated what was due then
+        # (first responses and resolutions alike).
         escalated = not acked and due.response_due is not None and due.response_due <= handled
         warned = due.warn_at is not None and due.warn_at <= handled
+        missed = due.resolution_due is not None and due.resolution_due <= handled
         rows.append(
             (
                 n,
@@ -61,6 +63,7 @@ def _seed(path: str, now: datetime, handled: datetime) -> float:
                 # Earlier ticks already handled what was due before the weekend.
                 None if acked or escalated or warned or not due.warn_at else _stamp(due.warn_at),
                 _stamp(handled) if escalated else None,
+                _stamp(handled) if missed else None,
                 stored,
             )
         )
@@ -69,8 +72,8 @@ def _seed(path: str, now: datetime, handled: datetime) -> float:
     conn.executemany(
         "INSERT INTO support_issues (team_id, number, title, description, severity, status,"
         " is_open, reporter, triage_channel, created_at, updated_at, response_due,"
-        " resolution_due, warn_at, escalated_at, sla_calendar)"
-        " VALUES ('T1', ?, 'An issue', '', ?, ?, 1, 'U1', 'C1', ?, ?, ?, ?, ?, ?, ?)",
+        " resolution_due, warn_at, escalated_at, resolution_escalated_at, sla_calendar)"
+        " VALUES ('T1', ?, 'An issue', '', ?, ?, 1, 'U1', 'C1', ?, ?, ?, ?, ?, ?, ?, ?)",
         rows,
     )
     conn.execute("COMMIT")

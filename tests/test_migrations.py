@@ -81,3 +81,44 @@ def test_naive_datetimes_are_refused(sqlite_url: str) -> None:
             assert s.get(Workspace, "TX") is None
     finally:
         db.dispose()
+
+
+def test_deadlines_missed_before_0013_are_not_escalated_in_a_burst(empty_db: str) -> None:
+    """Upgrading to resolution escalations must not DM contacts about every old issue."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import text
+
+    upgrade(empty_db, "0012_time_as_written")
+    engine = create_engine(empty_db)
+    past = datetime.now(UTC) - timedelta(days=30)
+    future = datetime.now(UTC) + timedelta(days=3)
+    sqlite = empty_db.startswith("sqlite")
+
+    def stored(when: datetime) -> object:
+        return when.replace(tzinfo=None) if sqlite else when
+
+    insert = text(
+        "INSERT INTO support_issues (team_id, number, title, description, severity, status,"
+        " is_open, reporter, triage_channel, created_at, updated_at, resolution_due)"
+        " VALUES ('T0ABC', :n, 't', '', 'S2', 'acknowledged', :open, 'U0REP', 'C0TRI',"
+        " :at, :at, :due)"
+    )
+    try:
+        with engine.begin() as conn:
+            for n, due, is_open in ((1, past, True), (2, future, True), (3, past, False)):
+                conn.execute(
+                    insert, {"n": n, "open": is_open, "at": stored(past), "due": stored(due)}
+                )
+        upgrade(empty_db)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT number, resolution_escalated_at IS NOT NULL"
+                    " FROM support_issues ORDER BY number"
+                )
+            ).all()
+        # The open issue past its deadline counts as escalated; the others wait their turn.
+        assert [(n, bool(done)) for n, done in rows] == [(1, True), (2, False), (3, False)]
+    finally:
+        engine.dispose()

@@ -5,6 +5,7 @@ Revises: 0012_time_as_written
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -24,6 +25,18 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_support_issues_resolution", ["is_open", "resolution_due"], unique=False
         )
+
+    # Deadlines missed before this release were never escalated; doing it now would send
+    # the contacts a burst about old issues at the first tick. They count as known.
+    bind = op.get_bind()
+    now = datetime.now(UTC)
+    at = now.replace(tzinfo=None) if bind.dialect.name == "sqlite" else now
+    op.execute(
+        sa.text(
+            "UPDATE support_issues SET resolution_escalated_at = resolution_due"
+            " WHERE is_open AND resolution_due IS NOT NULL AND resolution_due <= :now"
+        ).bindparams(sa.bindparam("now", at, type_=sa.DateTime(timezone=True)))
+    )
 
 
 def downgrade() -> None:

@@ -118,51 +118,41 @@ def _tell_triage(session: Session, *, issue: SupportIssue, text: str, now: datet
 def escalate(session: Session, *, issue: SupportIssue, now: datetime) -> int:
     issue.escalated_at = now
     issue.warn_at = None
-    if not mark_once(session, team_id=issue.team_id, key=f"support:escalate:{issue.id}", now=now):
-        return 0
-    product, provider = _names(session, issue)
-    contacts = list(provider.escalation) if provider else []
-    text = render(
-        "support/sla_escalation.slack.j2",
-        issue=issue,
-        product=product,
-        provider=provider,
-        contacts=contacts,
-    ).strip()
-    for contact in contacts:
-        outbox.post_message(
-            session, team_id=issue.team_id, channel=str(contact), text=text, now=now
-        )
-    _tell_triage(session, issue=issue, text=text, now=now)
-    issues.add_event(
+    return _escalate(
         session,
         issue=issue,
-        actor=None,
-        kind="escalated",
-        text="first-response deadline missed; escalated"
-        + (f" to {len(contacts)} contact(s)" if contacts else ""),
+        key=f"support:escalate:{issue.id}",
+        template="support/sla_escalation.slack.j2",
+        missed="first-response deadline",
         now=now,
     )
-    cards.refresh_card(session, issue=issue, now=now)
-    return 1
 
 
 def escalate_resolution(session: Session, *, issue: SupportIssue, now: datetime) -> int:
     """The issue is still open past its resolution deadline: tell the escalation contacts."""
     issue.resolution_escalated_at = now
     assert issue.resolution_due is not None
-    # Keyed by the deadline: one moved by a wait on the reporter earns its own escalation.
-    key = f"support:resolution:{issue.id}:{issue.resolution_due.isoformat()}"
+    return _escalate(
+        session,
+        issue=issue,
+        # Keyed by the deadline: one moved by a wait on the reporter earns its own escalation.
+        key=f"support:resolution:{issue.id}:{issue.resolution_due.isoformat()}",
+        template="support/sla_resolution.slack.j2",
+        missed="resolution deadline",
+        now=now,
+    )
+
+
+def _escalate(
+    session: Session, *, issue: SupportIssue, key: str, template: str, missed: str, now: datetime
+) -> int:
+    """Once per `key`: DM the provider's escalation contacts, say it in the card's thread."""
     if not mark_once(session, team_id=issue.team_id, key=key, now=now):
         return 0
     product, provider = _names(session, issue)
     contacts = list(provider.escalation) if provider else []
     text = render(
-        "support/sla_resolution.slack.j2",
-        issue=issue,
-        product=product,
-        provider=provider,
-        contacts=contacts,
+        template, issue=issue, product=product, provider=provider, contacts=contacts
     ).strip()
     for contact in contacts:
         outbox.post_message(
@@ -174,7 +164,7 @@ def escalate_resolution(session: Session, *, issue: SupportIssue, now: datetime)
         issue=issue,
         actor=None,
         kind="escalated",
-        text="resolution deadline missed; escalated"
+        text=f"{missed} missed; escalated"
         + (f" to {len(contacts)} contact(s)" if contacts else ""),
         now=now,
     )

@@ -20,6 +20,7 @@ from functools import lru_cache
 
 from bot.errors import UsageError
 from bot.timekit.read import (
+    RELATIVE_STARTS,
     DateRead,
     TimeRange,
     month_word,
@@ -58,9 +59,6 @@ _NOT_ZONE_WORDS = """i a an the on at in for and or to till until from by with w
     everyone all see join note agenda notes minutes is was be will"""
 _NOT_ZONES = frozenset(_NOT_ZONE_WORDS.split())
 # Words that may start a relative date or a time of day without a digit (bot.timekit.read).
-_DATE_STARTS = frozenset(
-    {"today", "tomorrow", "yesterday", "next", "this", "last", "coming", "in", "eom", "end"}
-)
 _TIME_WORDS = frozenset({"noon", "midnight"})
 # Words the zone finder may be given after a time before the zone ("11 AM in Paris").
 _BEFORE_ZONE = frozenset({"in", "("})
@@ -343,7 +341,7 @@ class Found:
 def _may_start_date(word: str) -> bool:
     """A word without a digit that the reader may take as (the start of) a date."""
     return (
-        word.lower() in _DATE_STARTS
+        word.lower() in RELATIVE_STARTS
         or weekday_word(word) is not None
         or month_word(word) is not None
     )

@@ -267,6 +267,13 @@ def _take_calendar(
     return _fill_year(month, day, today, prefer, shown), used, False, None
 
 
+# The first words of the relative dates `_take_relative` reads: a caller scanning prose
+# offers the reader only words that can start a date (with digits, weekdays and months).
+RELATIVE_STARTS = frozenset(
+    {"today", "tomorrow", "yesterday", "next", "this", "last", "coming", "in", "eom", "end"}
+)
+
+
 def _take_relative(words: list[str], i: int, today: date) -> Taken[date] | None:
     """``today``, ``tomorrow``, ``next tuesday``, ``in 2 weeks``, ``end of month``."""
     w = _clean(words[i])
